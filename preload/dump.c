@@ -1,0 +1,343 @@
+/*
+ * preload/dump.c - writing captures and accesses (see dump.h).
+ *
+ * The per-process directory is made at the first thing to write, so a
+ * program that makes no code and logs nothing leaves nothing behind.  A fork
+ * child starts over: its own <exe>.<childpid>, seq from 1.
+ */
+#include "preload/dump.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/fmt.h"
+#include "core/log.h"
+#include "core/spin.h"
+#include "core/sys.h"
+#include "preload/config.h"
+#include "preload/lifecycle.h"
+#include "trampoline/regs.h"
+
+#define MW_FD_FLOOR 300 /* our descriptors live up here, out of the program's way */
+
+static int mw_base_fd = -1;       /* $MEMWATCH_DUMP_DIR */
+static int mw_proc_fd = -1;       /* <exe>.<pid> */
+static int mw_captures_fd = -1;
+static int mw_accesses_fd = -1;
+static int mw_dump_failed;        /* said once, then quiet */
+static long mw_seq;
+static char mw_exe[128];
+static mw_spin_t mw_dump_lock;
+
+static int mw_keep_high(int fd)
+{
+    long high = mw_sys_fcntl(fd, F_DUPFD_CLOEXEC, MW_FD_FLOOR);
+    if (high < 0)
+        return fd;
+    mw_sys_close(fd);
+    return (int)high;
+}
+
+static void mw_exe_name(void)
+{
+    char path[4096];
+    long n = mw_sys_readlink("/proc/self/exe", path, sizeof path - 1);
+    const char *base = "unknown";
+    if (n > 0) {
+        path[n] = 0;
+        base = path;
+        for (char *p = path; *p; p++)
+            if (*p == '/')
+                base = p + 1;
+    }
+    size_t len = mw_strlen(base);
+    if (len >= sizeof mw_exe)
+        len = sizeof mw_exe - 1;
+    memcpy(mw_exe, base, len);
+    mw_exe[len] = 0;
+}
+
+int mw_dump_open(void)
+{
+    const char *dir = mw_config()->dump_dir;
+    mw_exe_name();
+    long rc = mw_sys_mkdirat(AT_FDCWD, dir, 0700);
+    if (rc != 0 && rc != -EEXIST) {
+        mw_warn("cannot create dump directory %s: %s; capture and access logs are off", dir, mw_strerror((int)-rc));
+        mw_dump_failed = 1;
+        return -1;
+    }
+    long fd = mw_sys_openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd < 0) {
+        const char *why = fd == -ENOTDIR ? "not a directory" : fd == -ELOOP ? "a symbolic link is in the way"
+                                                                            : mw_strerror((int)-fd);
+        mw_warn("cannot use dump directory %s: %s; capture and access logs are off", dir, why);
+        mw_dump_failed = 1;
+        return -1;
+    }
+    mw_base_fd = mw_keep_high((int)fd);
+    return 0;
+}
+
+int mw_dump_usable(void) { return mw_base_fd >= 0 && !mw_dump_failed; }
+
+static void mw_dump_fail(const char *what, long err)
+{
+    if (!mw_dump_failed)
+        mw_warn("cannot write %s in %s: %s; further captures are not written", what, mw_config()->dump_dir,
+                mw_strerror((int)-err));
+    mw_dump_failed = 1;
+}
+
+/* Makes <exe>.<pid> (0700) on first use; refuses anything already there that
+ * is not a directory of ours. Caller holds mw_dump_lock. */
+static int mw_dump_proc_dir_locked(void)
+{
+    if (mw_proc_fd >= 0 || mw_dump_failed || mw_base_fd < 0)
+        return mw_proc_fd;
+    char name[192];
+    struct mw_fmt f;
+    mw_fmt_init(&f, name, sizeof name);
+    mw_fmt_str(&f, mw_exe);
+    mw_fmt_char(&f, '.');
+    mw_fmt_u64(&f, (uint64_t)mw_sys_getpid());
+    mw_fmt_cstr(&f);
+    long rc = mw_sys_mkdirat(mw_base_fd, name, 0700);
+    if (rc != 0 && rc != -EEXIST) {
+        mw_dump_fail("the process directory", rc);
+        return -1;
+    }
+    long fd = mw_sys_openat(mw_base_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd < 0) {
+        mw_dump_fail("the process directory", fd == -ENOTDIR ? -ELOOP : fd);
+        return -1;
+    }
+    struct stat st;
+    if (rc == -EEXIST && (MW_SYS2(SYS_fstat, fd, &st) != 0 || st.st_uid != (uid_t)MW_SYS0(SYS_geteuid) ||
+                          (st.st_mode & 077))) {
+        mw_sys_close((int)fd);
+        mw_dump_fail("the process directory (someone else's is in the way)", -EEXIST);
+        return -1;
+    }
+    mw_proc_fd = mw_keep_high((int)fd);
+    return mw_proc_fd;
+}
+
+int mw_dump_process_dir(void)
+{
+    mw_spin_lock(&mw_dump_lock);
+    int fd = mw_dump_proc_dir_locked();
+    mw_spin_unlock(&mw_dump_lock);
+    return fd;
+}
+
+/* Lines already in a log left by an earlier image of this process (exec
+ * keeps the pid): seq goes on from there. */
+static long mw_count_lines(int dir, const char *name)
+{
+    long fd = mw_sys_openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    char buf[4096];
+    long lines = 0, n;
+    while ((n = mw_sys_read((int)fd, buf, sizeof buf)) > 0)
+        for (long i = 0; i < n; i++)
+            lines += buf[i] == '\n';
+    mw_sys_close((int)fd);
+    return lines;
+}
+
+static int mw_open_log(int *slot, const char *name, long *seq)
+{
+    if (*slot >= 0)
+        return *slot;
+    int dir = mw_dump_proc_dir_locked();
+    if (dir < 0)
+        return -1;
+    long fd = mw_sys_openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd == -EEXIST) { /* ours, from before an exec: append */
+        fd = mw_sys_openat(dir, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0);
+        if (fd >= 0 && seq)
+            *seq = mw_count_lines(dir, name);
+    }
+    if (fd < 0) {
+        mw_dump_fail(name, fd);
+        return -1;
+    }
+    *slot = mw_keep_high((int)fd);
+    return *slot;
+}
+
+static int mw_write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        long w = mw_sys_write(fd, c, n);
+        if (w == -EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? (int)w : -EIO;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Our own 64-bit content hash: 8 bytes at a time, multiply-xorshift mixing. */
+uint64_t mw_hash64(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = 0x6a09e667f3bcc909ULL ^ (n * 0x9e3779b97f4a7c15ULL);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        h ^= w * 0xff51afd7ed558ccdULL;
+        h = (h << 31 | h >> 33) * 0xc4ceb9fe1a85ec53ULL;
+    }
+    for (; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+}
+
+/* The raw file, stored once per content: an existing file of that name
+ * already holds these bytes. */
+static int mw_write_raw(const char *name, const void *bytes, size_t len)
+{
+    long fd = mw_sys_openat(mw_proc_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd == -EEXIST)
+        return 0;
+    if (fd < 0)
+        return (int)fd;
+    int rc = mw_write_all((int)fd, bytes, len);
+    mw_sys_close((int)fd);
+    return rc;
+}
+
+static void mw_fmt_reg(struct mw_fmt *f, const char *name, uint64_t v, int first)
+{
+    if (!first)
+        mw_fmt_char(f, ',');
+    mw_fmt_json_str(f, name);
+    mw_fmt_str(f, ":\"");
+    mw_fmt_hex(f, v);
+    mw_fmt_char(f, '"');
+}
+
+static void mw_fmt_regs(struct mw_fmt *f, const ucontext_t *uc)
+{
+    static const char *const names[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                                          "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+    static const int order[16] = {0, 3, 1, 2, 6, 7, 5, 4, 8, 9, 10, 11, 12, 13, 14, 15};
+    mw_fmt_str(f, "\"regs\":{");
+    for (int i = 0; i < 16; i++)
+        mw_fmt_reg(f, names[order[i]], mw_ctx_gpr(uc, order[i]), i == 0);
+    mw_fmt_reg(f, "rip", mw_ctx_rip(uc), 0);
+    mw_fmt_reg(f, "rflags", mw_ctx_flags(uc), 0);
+    mw_fmt_char(f, '}');
+}
+
+static void mw_fmt_key_hex(struct mw_fmt *f, const char *key, uint64_t v)
+{
+    mw_fmt_printf(f, ",\"%s\":\"", key);
+    mw_fmt_hex(f, v);
+    mw_fmt_char(f, '"');
+}
+
+long mw_dump_capture(const struct mw_capture_record *rec, const void *bytes)
+{
+    long seq = -1;
+    mw_spin_lock(&mw_dump_lock);
+    if (mw_open_log(&mw_captures_fd, "captures.jsonl", &mw_seq) < 0)
+        goto out;
+    uint64_t hash = mw_hash64(bytes, rec->len);
+    char file[64];
+    struct mw_fmt ff;
+    mw_fmt_init(&ff, file, sizeof file);
+    mw_fmt_str(&ff, "code-");
+    mw_fmt_hex16_digits(&ff, hash);
+    mw_fmt_str(&ff, ".bin");
+    mw_fmt_cstr(&ff);
+    int rc = mw_write_raw(file, bytes, rec->len);
+    if (rc != 0) {
+        mw_dump_fail(file, rc);
+        goto out;
+    }
+    seq = ++mw_seq;
+    char line[2048];
+    struct mw_fmt f;
+    mw_fmt_init(&f, line, sizeof line);
+    mw_fmt_printf(&f, "{\"seq\":%ld", seq);
+    mw_fmt_key_hex(&f, "addr", rec->addr);
+    mw_fmt_printf(&f, ",\"len\":%lu,\"capture_sequence\":%u", (unsigned long)rec->len, rec->capture_sequence);
+    mw_fmt_key_hex(&f, "region", rec->region);
+    mw_fmt_key_hex(&f, "fault_addr", rec->fault_addr);
+    mw_fmt_printf(&f, ",\"tid\":%d,\"timestamp_ns\":", rec->tid);
+    mw_fmt_u64(&f, rec->timestamp_ns);
+    mw_fmt_str(&f, ",\"hash\":\"");
+    mw_fmt_hex16(&f, hash);
+    mw_fmt_str(&f, "\",\"file\":");
+    mw_fmt_json_str(&f, file);
+    mw_fmt_char(&f, ',');
+    mw_fmt_regs(&f, rec->uc);
+    mw_fmt_str(&f, "}\n");
+    rc = f.truncated ? -ENOSPC : mw_write_all(mw_captures_fd, line, f.len);
+    if (rc != 0)
+        mw_dump_fail("captures.jsonl", rc);
+out:
+    mw_spin_unlock(&mw_dump_lock);
+    return seq;
+}
+
+void mw_dump_access(const memwatch_event_t *ev, const char *label, const char *sym)
+{
+    mw_spin_lock(&mw_dump_lock);
+    if (mw_open_log(&mw_accesses_fd, "accesses.jsonl", NULL) < 0) {
+        mw_spin_unlock(&mw_dump_lock);
+        return;
+    }
+    mw_spin_unlock(&mw_dump_lock);
+    char line[2048];
+    struct mw_fmt f;
+    mw_fmt_init(&f, line, sizeof line);
+    mw_fmt_str(&f, "{\"addr\":\"");
+    mw_fmt_hex(&f, (uintptr_t)ev->addr);
+    mw_fmt_printf(&f, "\",\"size\":%lu,\"op\":\"%s\"", (unsigned long)ev->size,
+                  ev->is_read && ev->is_write ? "rw" : ev->is_write ? "w" : "r");
+    mw_fmt_key_hex(&f, "ip", (uintptr_t)ev->ip);
+    if (sym && *sym) {
+        mw_fmt_str(&f, ",\"sym\":");
+        mw_fmt_json_str(&f, sym);
+    }
+    if (label && *label) {
+        mw_fmt_str(&f, ",\"var\":");
+        mw_fmt_json_str(&f, label);
+    }
+    mw_fmt_printf(&f, ",\"tid\":%d,\"timestamp_ns\":", ev->tid);
+    mw_fmt_u64(&f, ev->timestamp_ns);
+    mw_fmt_str(&f, ",\"before\":\"");
+    mw_fmt_bytes_hex(&f, ev->before, ev->nbytes);
+    mw_fmt_str(&f, "\",\"after\":\"");
+    mw_fmt_bytes_hex(&f, ev->after, ev->nbytes);
+    mw_fmt_str(&f, "\"}\n");
+    if (f.truncated || mw_write_all(mw_accesses_fd, line, f.len) != 0)
+        mw_dump_fail("accesses.jsonl", -EIO);
+}
+
+void mw_dump_after_fork_child(void)
+{
+    mw_dump_lock.held = 0;
+    if (mw_proc_fd >= 0)
+        mw_sys_close(mw_proc_fd);
+    if (mw_captures_fd >= 0)
+        mw_sys_close(mw_captures_fd);
+    if (mw_accesses_fd >= 0)
+        mw_sys_close(mw_accesses_fd);
+    mw_proc_fd = mw_captures_fd = mw_accesses_fd = -1;
+    mw_seq = 0;
+}

@@ -1,0 +1,292 @@
+/*
+ * preload/wx.c - the W^X cycle of code capture (see wx.h): tracking pages,
+ * and the fault hook that captures code as it is about to run.
+ *
+ * On an execution fault the run of dirty pages around the faulting one (same
+ * region, contiguous, resident - a 2 MiB code cache mapped but never touched
+ * is not dumped) is switched to read+execute first, so no thread can write
+ * it while it is copied, then dumped with the registers of the fault.  On a
+ * write fault only the written page goes back to read+write: a JIT writing
+ * one function while running its neighbours ping-pongs one page, not the
+ * whole cache.
+ */
+#include "preload/wx.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#include "core/log.h"
+#include "core/sys.h"
+#include "preload/config.h"
+#include "preload/dump.h"
+#include "preload/lifecycle.h"
+#include "trampoline/fault.h"
+#include "trampoline/record.h"
+#include "trampoline/regs.h"
+#include "trampoline/table.h"
+
+#define MW_PF_WRITE 0x2
+#define MW_PF_INSTR 0x10
+
+static int mw_wx_on;
+
+int mw_wx_enabled(void) { return mw_wx_on; }
+
+int mw_wx_tracks(int prot) { return mw_wx_on && (prot & PROT_EXEC); }
+
+int mw_wx_view(int prog_prot, int dirty)
+{
+    if (!(prog_prot & PROT_EXEC))
+        return prog_prot;
+    return dirty ? prog_prot & ~PROT_EXEC : prog_prot & ~PROT_WRITE;
+}
+
+static struct mw_code *mw_code_new(uintptr_t start, uintptr_t end)
+{
+    struct mw_code *c = mw_alloc(sizeof *c);
+    if (c) {
+        c->start = start;
+        c->end = end;
+    }
+    return c;
+}
+
+static void mw_code_unref(struct mw_page *p)
+{
+    struct mw_code *c = p->code;
+    p->code = NULL;
+    if (c && --c->pages == 0)
+        mw_free(c);
+}
+
+void mw_wx_on_map(uintptr_t start, uintptr_t end, int prot)
+{
+    struct mw_code *fresh = NULL;
+    for (uintptr_t a = start; a < end; a += MW_PAGE_SIZE) {
+        struct mw_page *p = mw_page_find(a);
+        if (p && p->code) {
+            /* Still the same region (capture_sequence goes on); writable
+             * before or now means the content may have changed. */
+            if ((p->prog_prot & PROT_WRITE) || (prot & PROT_WRITE))
+                p->dirty = 1;
+            p->prog_prot = prot;
+            p->view_prot = mw_wx_view(prot, p->dirty);
+            continue;
+        }
+        if (!mw_wx_tracks(prot) || (p && (p->nwatches || p->backend)))
+            continue;
+        if (!fresh && !(fresh = mw_code_new(start, end)))
+            return;
+        p = mw_page_get(a, prot);
+        if (!p)
+            return;
+        p->code = fresh;
+        fresh->pages++;
+        p->prog_prot = prot;
+        p->dirty = 1;
+        p->view_prot = mw_wx_view(prot, 1);
+    }
+}
+
+void mw_wx_on_unmap(uintptr_t start, uintptr_t end)
+{
+    for (uintptr_t a = MW_PAGE_FLOOR(start); a < end; a += MW_PAGE_SIZE) {
+        struct mw_page *p = mw_page_find(a);
+        if (p && p->code) {
+            mw_code_unref(p);
+            mw_page_drop_if_unused(p);
+        }
+    }
+}
+
+void mw_wx_on_move(uintptr_t old_addr, size_t old_len, uintptr_t new_addr, size_t new_len)
+{
+    struct mw_code *moved = NULL;
+    size_t keep = old_len < new_len ? old_len : new_len;
+    for (size_t off = 0; off < old_len; off += MW_PAGE_SIZE) {
+        struct mw_page *p = mw_page_find(old_addr + off);
+        if (!p || !p->code)
+            continue;
+        if (new_addr == old_addr && off < keep) { /* resized in place: this page stays */
+            moved = p->code;
+            moved->end = new_addr + new_len;
+            continue;
+        }
+        if (off < keep) {
+            if (!moved) {
+                /* The region goes with its pages: same capture_sequence. */
+                moved = p->code;
+                moved->start = new_addr;
+                moved->end = new_addr + new_len;
+            }
+            struct mw_page *q = mw_page_get(new_addr + off, p->prog_prot);
+            if (q) {
+                q->code = p->code;
+                q->code->pages++;
+                q->prog_prot = p->prog_prot;
+                q->dirty = p->dirty;
+                q->view_prot = p->view_prot;
+            }
+        }
+        mw_code_unref(p);
+        mw_page_drop_if_unused(p);
+    }
+    /* Growth of a tracked region is tracked like the rest of it. */
+    struct mw_page *first = mw_page_find(new_addr);
+    if (!moved || !first || new_len <= keep)
+        return;
+    for (uintptr_t a = new_addr + keep; a < new_addr + new_len; a += MW_PAGE_SIZE) {
+        struct mw_page *q = mw_page_get(a, first->prog_prot);
+        if (!q || q->code)
+            continue;
+        q->code = moved;
+        moved->pages++;
+        q->dirty = 1;
+        q->view_prot = mw_wx_view(q->prog_prot, 1);
+        mw_sys_mprotect((void *)a, MW_PAGE_SIZE, q->view_prot);
+    }
+}
+
+/* The protection a page of [start, end) gets for a program's prot. */
+static int mw_wx_target(uintptr_t a, int prot)
+{
+    struct mw_page *p = mw_page_find(a);
+    int dirty = 1;
+    if (p && p->code)
+        dirty = p->dirty || (p->prog_prot & PROT_WRITE) || (prot & PROT_WRITE);
+    else if (!mw_wx_tracks(prot))
+        return prot;
+    return mw_wx_view(prot, dirty);
+}
+
+static long mw_raw_protect(uintptr_t a, size_t len, int prot, int pkey)
+{
+    return pkey < 0 ? mw_sys_mprotect((void *)a, len, prot) : mw_sys_pkey_mprotect((void *)a, len, prot, pkey);
+}
+
+long mw_wx_protect_range(uintptr_t start, uintptr_t end, int prot, int pkey)
+{
+    uintptr_t run = start;
+    int run_prot = -1;
+    for (uintptr_t a = start; a < end; a += MW_PAGE_SIZE) {
+        int target = mw_wx_target(a, prot);
+        if (run_prot < 0)
+            run_prot = target;
+        if (target != run_prot) {
+            long rc = mw_raw_protect(run, a - run, run_prot, pkey);
+            if (rc != 0)
+                return rc;
+            run = a;
+            run_prot = target;
+        }
+    }
+    if (run < end) {
+        long rc = mw_raw_protect(run, end - run, run_prot, pkey);
+        if (rc != 0)
+            return rc;
+    }
+    mw_wx_on_map(start, end, prot);
+    return 0;
+}
+
+/* --- the fault hook ------------------------------------------------------- */
+
+static int mw_capturable(struct mw_page *q, const struct mw_code *c)
+{
+    return q && q->code == c && q->dirty && (q->prog_prot & PROT_EXEC);
+}
+
+/* The run of dirty, resident pages of p's region around p. */
+static void mw_dirty_run(struct mw_page *p, uintptr_t *lo, uintptr_t *hi)
+{
+    uintptr_t a = p->addr, b = p->addr + MW_PAGE_SIZE;
+    while (a > p->code->start && mw_capturable(mw_page_find(a - MW_PAGE_SIZE), p->code))
+        a -= MW_PAGE_SIZE;
+    while (b < p->code->end && mw_capturable(mw_page_find(b), p->code))
+        b += MW_PAGE_SIZE;
+    /* Pages never touched hold nothing that ran or will run now. */
+    unsigned char vec[256];
+    if (b - a <= sizeof vec * MW_PAGE_SIZE && mw_sys_mincore((void *)a, b - a, vec) == 0) {
+        size_t i = (p->addr - a) / MW_PAGE_SIZE, first = i, last = i;
+        while (first > 0 && (vec[first - 1] & 1))
+            first--;
+        while (last + 1 < (b - a) / MW_PAGE_SIZE && (vec[last + 1] & 1))
+            last++;
+        b = a + (last + 1) * MW_PAGE_SIZE;
+        a = a + first * MW_PAGE_SIZE;
+    }
+    *lo = a;
+    *hi = b;
+}
+
+static void mw_wx_capture(struct mw_thread *t, struct mw_page *p, siginfo_t *info, ucontext_t *uc)
+{
+    uintptr_t lo, hi;
+    mw_dirty_run(p, &lo, &hi);
+    /* Read+execute first: nobody can change the bytes while we copy them. */
+    int view = mw_wx_view(p->prog_prot, 0);
+    mw_sys_mprotect((void *)lo, hi - lo, view);
+    for (uintptr_t a = lo; a < hi; a += MW_PAGE_SIZE) {
+        struct mw_page *q = mw_page_find(a);
+        q->dirty = 0;
+        q->view_prot = mw_wx_view(q->prog_prot, 0);
+        if (q->view_prot != view)
+            mw_sys_mprotect((void *)a, MW_PAGE_SIZE, q->view_prot);
+    }
+    struct mw_capture_record rec = {
+        .addr = lo,
+        .len = hi - lo,
+        .capture_sequence = ++p->code->capture_sequence,
+        .region = p->code->start,
+        .fault_addr = (uintptr_t)info->si_addr,
+        .tid = t ? t->tid : (int)mw_sys_gettid(),
+        .timestamp_ns = mw_now_ns(),
+        .uc = uc,
+    };
+    if (mw_dump_capture(&rec, (const void *)lo) > 0)
+        mw_stat_add(&mw_stat_captures, 1);
+}
+
+static int mw_wx_fault(struct mw_thread *t, siginfo_t *info, ucontext_t *uc)
+{
+    uint64_t err = (uint64_t)uc->uc_mcontext.gregs[REG_ERR];
+    uintptr_t addr = (uintptr_t)info->si_addr;
+    int handled = 1;
+    mw_sigmask_t saved;
+    mw_table_lock(&saved);
+    struct mw_page *p = mw_page_find(MW_PAGE_FLOOR(addr));
+    if (!p || !p->code) {
+        handled = p == NULL; /* untracked meanwhile: run it again */
+    } else if (err & MW_PF_INSTR) {
+        if (!(p->prog_prot & PROT_EXEC))
+            handled = 0;
+        else if (p->dirty)
+            mw_wx_capture(t, p, info, uc);
+        /* else another thread captured it first: just run it */
+    } else if (err & MW_PF_WRITE) {
+        if (!(p->prog_prot & PROT_WRITE)) {
+            handled = 0;
+        } else if (!p->dirty) {
+            p->dirty = 1;
+            p->view_prot = mw_wx_view(p->prog_prot, 1);
+            mw_sys_mprotect((void *)p->addr, MW_PAGE_SIZE, p->view_prot);
+        }
+    } else {
+        handled = 0; /* a read the program itself does not allow */
+    }
+    mw_table_unlock(&saved);
+    return handled;
+}
+
+void mw_capture_start(void)
+{
+    if (!mw_config()->capture)
+        return;
+    if (mw_dump_open() != 0)
+        return;
+    mw_fault_set_code_hook(mw_wx_fault);
+    mw_wx_on = 1;
+}

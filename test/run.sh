@@ -1,0 +1,102 @@
+#!/bin/sh
+# Runs every test and ends with the line "N passed, N failed".
+#
+# Two kinds of test live under test/<area>/:
+#   test_*.c   a program; built twice unless its first lines say otherwise:
+#              linked against build/libmemwatch.so, and plain with the library
+#              preloaded.  Directives in a comment near the top:
+#                test-modes: linked preload     (which runs to make)
+#                test-expect: signal SIGSEGV    (must die by that signal)
+#                test-cflags: -mavx2            (extra compiler flags)
+#                test-needs: avx512f            (a /proc/cpuinfo flag, else SKIP)
+#   test_*.sh  a script run with BUILD, ROOT and TESTBIN set; exit 0 passes,
+#              77 skips (printed as SKIP with its reason), anything else fails.
+# TEST_FILTER=substring runs only the tests whose path contains it.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD="$ROOT/build"
+TESTBIN="$BUILD/test"
+export ROOT BUILD TESTBIN
+mkdir -p "$TESTBIN/linked" "$TESTBIN/preload" "$TESTBIN/log"
+cc=${CC:-gcc}
+pass=0 fail=0 skip=0
+failed=""
+
+$cc -O2 -Wall -Werror -o "$TESTBIN/runone" "$ROOT/test/support/runone.c" || exit 1
+
+directive() { sed -n "1,25s/.*$1:[[:space:]]*\([^*]*\).*/\1/p" "$2" | head -n 1 | sed 's/[[:space:]]*$//'; }
+
+report() { # status name detail
+    case "$1" in
+        ok)   pass=$((pass + 1)); echo "ok    $2" ;;
+        skip) skip=$((skip + 1)); echo "SKIP  $2: $3" ;;
+        *)    fail=$((fail + 1)); failed="$failed $2"; echo "FAIL  $2: $3" ;;
+    esac
+}
+
+run_c_test() { # src
+    src=$1
+    rel=${src#"$ROOT/test/"}
+    name=${rel%.c}
+    flat=$(echo "$name" | tr '/' '_')
+    modes=$(directive test-modes "$src"); [ -n "$modes" ] || modes="linked preload"
+    expect=$(directive test-expect "$src")
+    cflags=$(directive test-cflags "$src")
+    needs=$(directive test-needs "$src")
+    if [ -n "$needs" ] && ! grep -qw "$needs" /proc/cpuinfo; then
+        report skip "$name" "CPU lacks $needs"; return
+    fi
+    sig=""
+    case "$expect" in signal*) sig="--expect-signal ${expect#signal }";; esac
+    for mode in $modes; do
+        bin="$TESTBIN/$mode/$flat"
+        log="$TESTBIN/log/$flat.$mode.log"
+        if [ "$mode" = linked ]; then
+            # shellcheck disable=SC2086
+            $cc -std=gnu11 -O1 -g -Wall -Wextra -Werror $cflags -I"$ROOT/include" -I"$ROOT/test/support" \
+                "$src" -o "$bin" -L"$BUILD" -lmemwatch -Wl,-rpath,"$BUILD" -lpthread >"$log" 2>&1 ||
+                { report fail "$name [$mode]" "does not build: $(head -c 300 "$log")"; continue; }
+            # shellcheck disable=SC2086
+            out=$("$TESTBIN/runone" $sig -- "$bin" 2>&1 >"$log.out") ; rc=$?
+        else
+            # shellcheck disable=SC2086
+            $cc -std=gnu11 -O1 -g -Wall -Wextra -Werror $cflags -I"$ROOT/include" -I"$ROOT/test/support" \
+                "$src" -o "$bin" -Wl,--unresolved-symbols=ignore-in-object-files -lpthread >"$log" 2>&1 ||
+                { report fail "$name [$mode]" "does not build: $(head -c 300 "$log")"; continue; }
+            # shellcheck disable=SC2086
+            out=$(LD_PRELOAD="$BUILD/libmemwatch.so" "$TESTBIN/runone" $sig -- "$bin" 2>&1 >"$log.out"); rc=$?
+        fi
+        if [ $rc -eq 0 ]; then
+            report ok "$name [$mode]"
+        else
+            report fail "$name [$mode]" "$(tail -n 3 "$log.out" | tr '\n' ' ')$(echo "$out" | tail -n 2 | tr '\n' ' ')"
+        fi
+    done
+}
+
+run_sh_test() { # script
+    script=$1
+    rel=${script#"$ROOT/test/"}
+    name=${rel%.sh}
+    log="$TESTBIN/log/$(echo "$name" | tr '/' '_').log"
+    (cd "$ROOT" && timeout 600 sh "$script") >"$log" 2>&1; rc=$?
+    case $rc in
+        0) report ok "$name" ;;
+        77) report skip "$name" "$(tail -n 1 "$log")" ;;
+        *) report fail "$name" "$(tail -n 4 "$log" | tr '\n' ' ')" ;;
+    esac
+}
+
+for src in $(find "$ROOT/test" -name 'test_*.c' -o -name 'test_*.sh' | sort); do
+    case "$src" in *"${TEST_FILTER:-}"*) ;; *) continue;; esac
+    case "$src" in
+        */support/*) ;;
+        *.c) run_c_test "$src" ;;
+        *.sh) run_sh_test "$src" ;;
+    esac
+done
+
+[ $skip -gt 0 ] && echo "$skip skipped"
+[ -n "$failed" ] && echo "failed:$failed"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,49 @@
+/*
+ * trampoline/backend.c - choosing the backend for a run of pages (see
+ * backend.h), and what both backends share.
+ */
+#include "trampoline/backend.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "core/log.h"
+#include "core/sys.h"
+
+int mw_backend_attach(struct mw_page **pages, size_t n, const struct mw_map *m)
+{
+    if (m->special)
+        return -ENOTSUP;
+    int rc = mw_alias_attach(pages, n, m);
+    if (rc == 0)
+        return 0;
+    mw_debug("no alias view for %p (+%lu pages): %s; toggling protection instead", (void *)pages[0]->addr,
+             (unsigned long)n, mw_strerror(-rc));
+    return mw_toggle_attach(pages, n, m);
+}
+
+void mw_backend_detach(struct mw_page *p, int prot)
+{
+    if (p->backend == MW_BACKEND_ALIAS)
+        mw_alias_detach(p, prot);
+    else
+        mw_sys_mprotect((void *)p->addr, MW_PAGE_SIZE, prot);
+    p->backend = MW_BACKEND_NONE;
+    p->view_prot = prot;
+}
+
+void mw_backend_reprotect(struct mw_page *p)
+{
+    int prot = mw_page_watch_prot(p);
+    if (prot != p->view_prot) {
+        mw_sys_mprotect((void *)p->addr, MW_PAGE_SIZE, prot);
+        p->view_prot = prot;
+    }
+}
+
+void mw_backend_forget(struct mw_page *p)
+{
+    if (p->backend == MW_BACKEND_ALIAS)
+        mw_alias_release(p);
+    p->backend = MW_BACKEND_NONE;
+}

@@ -1,0 +1,277 @@
+/*
+ * trampoline/exec.c - the executor (see exec.h): the per-thread area, the
+ * code generated into it, running a slot, and recovering from a fault raised
+ * by the relocated instruction.
+ *
+ * Generated code reaches the register block with RIP-relative operands, so no
+ * register is needed to find it: every general register can hold a program
+ * value while the instruction runs.
+ */
+#include "trampoline/exec.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core/sys.h"
+#include "trampoline/thread.h"
+
+/* Room for the largest access (an XSAVE image) at any offset within a page. */
+#define MW_BOUNCE_SIZE (4 * 4096)
+
+struct mw_exec_block {
+    uint64_t gpr[16];
+    uint64_t rflags;
+    uint64_t handler_rsp;
+    uint64_t xsave;       /* frame XSAVE image, for the fp variants */
+    uint64_t target;      /* slot to jump to */
+    uint64_t epilogue;    /* epilogue the slot returns through */
+    uint32_t mxcsr;       /* the handler's own MXCSR and x87 control word, */
+    uint16_t fcw;         /* restored before returning to C */
+    volatile int running; /* a slot runs: a fault there is the instruction's */
+    struct mw_exec_fault fault;
+};
+
+struct mw_exec_area {
+    struct mw_exec_block block;           /* page 0 */
+    char pad[4096 - sizeof(struct mw_exec_block)];
+    uint8_t common[4096];                 /* page 1 */
+    uint8_t slots[MW_EXEC_SLOTS][MW_EXEC_SLOT_SIZE];
+};
+
+_Static_assert(sizeof(struct mw_exec_block) <= 4096, "register block fits one page");
+
+/* Offsets of the generated entry points within the common page. */
+struct mw_exec_entries {
+    uint16_t prologue_gpr, prologue_fp, epilogue_gpr, epilogue_fp, landing;
+};
+static struct mw_exec_entries mw_entries;
+
+/* --- a tiny emitter ------------------------------------------------------- */
+
+struct mw_emit {
+    uint8_t *at;        /* where the next byte goes */
+    uint8_t *base;
+};
+
+static void mw_b(struct mw_emit *e, uint8_t b) { *e->at++ = b; }
+
+static void mw_d32(struct mw_emit *e, int32_t v)
+{
+    memcpy(e->at, &v, 4);
+    e->at += 4;
+}
+
+/* disp32 of a RIP-relative operand whose instruction ends `tail` bytes after
+ * the displacement field. */
+static void mw_rip_disp(struct mw_emit *e, const void *target, int tail)
+{
+    intptr_t next = (intptr_t)(e->at + 4 + tail);
+    mw_d32(e, (int32_t)((intptr_t)target - next));
+}
+
+static void mw_rex_w(struct mw_emit *e, int reg) { mw_b(e, (uint8_t)(0x48 | (reg >= 8 ? 4 : 0))); }
+
+static void mw_load_rip(struct mw_emit *e, int reg, const void *src) /* mov reg, [rip+d] */
+{
+    mw_rex_w(e, reg);
+    mw_b(e, 0x8b);
+    mw_b(e, (uint8_t)(((reg & 7) << 3) | 5));
+    mw_rip_disp(e, src, 0);
+}
+
+static void mw_store_rip(struct mw_emit *e, int reg, void *dst) /* mov [rip+d], reg */
+{
+    mw_rex_w(e, reg);
+    mw_b(e, 0x89);
+    mw_b(e, (uint8_t)(((reg & 7) << 3) | 5));
+    mw_rip_disp(e, dst, 0);
+}
+
+static void mw_modrm_rip(struct mw_emit *e, uint8_t op, int ext, const void *target)
+{
+    mw_b(e, op);
+    mw_b(e, (uint8_t)((ext << 3) | 5));
+    mw_rip_disp(e, target, 0);
+}
+
+static void mw_push_reg(struct mw_emit *e, int r)
+{
+    if (r >= 8)
+        mw_b(e, 0x41);
+    mw_b(e, (uint8_t)(0x50 + (r & 7)));
+}
+
+static void mw_pop_reg(struct mw_emit *e, int r)
+{
+    if (r >= 8)
+        mw_b(e, 0x41);
+    mw_b(e, (uint8_t)(0x58 + (r & 7)));
+}
+
+static const int mw_callee_saved[] = {3, 5, 12, 13, 14, 15}; /* rbx rbp r12..r15 */
+
+static void mw_emit_xsave_op(struct mw_emit *e, struct mw_exec_block *b, uint8_t modrm)
+{
+    mw_load_rip(e, 1, &b->xsave);                 /* mov rcx, [xsave] */
+    mw_b(e, 0xb8); mw_d32(e, -1);                 /* mov eax, -1 */
+    mw_b(e, 0xba); mw_d32(e, -1);                 /* mov edx, -1 */
+    mw_b(e, 0x48); mw_b(e, 0x0f); mw_b(e, 0xae); mw_b(e, modrm); /* xrstor64/xsave64 [rcx] */
+}
+
+static void mw_emit_restore_fp_control(struct mw_emit *e, struct mw_exec_block *b)
+{
+    mw_b(e, 0x0f); mw_modrm_rip(e, 0xae, 2, &b->mxcsr); /* ldmxcsr [mxcsr] */
+    mw_modrm_rip(e, 0xd9, 5, &b->fcw);                  /* fldcw [fcw] */
+}
+
+static void mw_emit_prologue(struct mw_emit *e, struct mw_exec_block *b, int fp)
+{
+    for (unsigned i = 0; i < 6; i++)
+        mw_push_reg(e, mw_callee_saved[i]);
+    mw_store_rip(e, 4, &b->handler_rsp);          /* mov [handler_rsp], rsp */
+    if (fp)
+        mw_emit_xsave_op(e, b, 0x29);             /* xrstor64 [rcx] */
+    mw_modrm_rip(e, 0xff, 6, &b->rflags);         /* push qword [rflags] */
+    mw_b(e, 0x9d);                                /* popfq */
+    for (int r = 0; r < 16; r++)
+        if (r != 4)
+            mw_load_rip(e, r, &b->gpr[r]);
+    mw_modrm_rip(e, 0xff, 4, &b->target);         /* jmp [target] */
+}
+
+static void mw_emit_epilogue(struct mw_emit *e, struct mw_exec_block *b, int fp)
+{
+    for (int r = 0; r < 16; r++)
+        if (r != 4)
+            mw_store_rip(e, r, &b->gpr[r]);
+    mw_load_rip(e, 4, &b->handler_rsp);           /* mov rsp, [handler_rsp] */
+    mw_b(e, 0x9c);                                /* pushfq */
+    mw_modrm_rip(e, 0x8f, 0, &b->rflags);         /* pop qword [rflags] */
+    mw_b(e, 0xfc);                                /* cld: the C ABI wants DF clear */
+    if (fp) {
+        mw_emit_xsave_op(e, b, 0x21);             /* xsave64 [rcx] */
+        mw_emit_restore_fp_control(e, b);
+    }
+    for (int i = 5; i >= 0; i--)
+        mw_pop_reg(e, mw_callee_saved[i]);
+    mw_b(e, 0xb8); mw_d32(e, 0);                  /* mov eax, 0 */
+    mw_b(e, 0xc3);
+}
+
+/* Where a faulting instruction resumes (rip and rsp set by mw_exec_recover). */
+static void mw_emit_landing(struct mw_emit *e, struct mw_exec_block *b)
+{
+    mw_load_rip(e, 4, &b->handler_rsp);
+    mw_b(e, 0xfc);                                /* cld */
+    mw_emit_restore_fp_control(e, b);
+    for (int i = 5; i >= 0; i--)
+        mw_pop_reg(e, mw_callee_saved[i]);
+    mw_b(e, 0xb8); mw_d32(e, 1);                  /* mov eax, 1 */
+    mw_b(e, 0xc3);
+}
+
+static uint16_t mw_mark(struct mw_emit *e) { return (uint16_t)(e->at - e->base); }
+
+static void mw_generate_common(struct mw_exec_area *a)
+{
+    struct mw_emit e = {a->common, a->common};
+    struct mw_exec_block *b = &a->block;
+    mw_entries.prologue_gpr = mw_mark(&e);
+    mw_emit_prologue(&e, b, 0);
+    mw_entries.prologue_fp = mw_mark(&e);
+    mw_emit_prologue(&e, b, 1);
+    mw_entries.epilogue_gpr = mw_mark(&e);
+    mw_emit_epilogue(&e, b, 0);
+    mw_entries.epilogue_fp = mw_mark(&e);
+    mw_emit_epilogue(&e, b, 1);
+    mw_entries.landing = mw_mark(&e);
+    mw_emit_landing(&e, b);
+}
+
+int mw_exec_area_init(struct mw_thread *t)
+{
+    if (t->exec)
+        return 0;
+    struct mw_exec_area *a = mw_sys_mmap(NULL, sizeof *a, PROT_READ | PROT_WRITE | PROT_EXEC,
+                                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mw_sys_failed((long)a))
+        return -1;
+    char *bounce = mw_sys_mmap(NULL, MW_BOUNCE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mw_sys_failed((long)bounce)) {
+        mw_sys_munmap(a, sizeof *a);
+        return -1;
+    }
+    mw_generate_common(a);
+    mw_sys_mprotect(a, 4096, PROT_READ | PROT_WRITE); /* the block is data only */
+    t->bounce = bounce;
+    t->exec = a;
+    return 0;
+}
+
+void mw_exec_area_free(struct mw_thread *t)
+{
+    if (t->exec)
+        mw_sys_munmap(t->exec, sizeof *t->exec);
+    if (t->bounce)
+        mw_sys_munmap(t->bounce, MW_BOUNCE_SIZE);
+    t->exec = NULL;
+    t->bounce = NULL;
+}
+
+void mw_exec_set_slot(struct mw_thread *t, unsigned slot, const uint8_t *code, unsigned len)
+{
+    struct mw_exec_area *a = t->exec;
+    struct mw_emit e = {a->slots[slot], a->slots[slot]};
+    memcpy(e.at, code, len);
+    e.at += len;
+    mw_modrm_rip(&e, 0xff, 4, &a->block.epilogue); /* jmp [epilogue] */
+}
+
+int mw_exec_run(struct mw_thread *t, unsigned slot, uint64_t gpr[16], uint64_t *rflags, void *xsave,
+                struct mw_exec_fault *fault)
+{
+    struct mw_exec_area *a = t->exec;
+    struct mw_exec_block *b = &a->block;
+    memcpy(b->gpr, gpr, sizeof b->gpr);
+    b->rflags = *rflags & ~0x100ULL; /* never single-step our own epilogue */
+    b->xsave = (uint64_t)xsave;
+    b->target = (uint64_t)a->slots[slot];
+    b->epilogue = (uint64_t)(a->common + (xsave ? mw_entries.epilogue_fp : mw_entries.epilogue_gpr));
+    __asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(b->mxcsr), "=m"(b->fcw));
+    int (*entry)(void) = (int (*)(void))(void *)(a->common + (xsave ? mw_entries.prologue_fp
+                                                                    : mw_entries.prologue_gpr));
+    __atomic_store_n(&b->running, 1, __ATOMIC_SEQ_CST);
+    int faulted = entry();
+    __atomic_store_n(&b->running, 0, __ATOMIC_SEQ_CST);
+    if (faulted) {
+        *fault = b->fault;
+        return 1;
+    }
+    memcpy(gpr, b->gpr, sizeof b->gpr);
+    *rflags = (b->rflags & ~0x100ULL) | (*rflags & 0x100ULL);
+    return 0;
+}
+
+static const int mw_greg_of[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+                                   REG_R8,  REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15};
+
+int mw_exec_recover(struct mw_thread *t, int signo, siginfo_t *info, ucontext_t *uc)
+{
+    if (!t || !t->exec || !t->exec->block.running)
+        return 0;
+    struct mw_exec_area *a = t->exec;
+    uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    if (rip < (uintptr_t)a->common || rip >= (uintptr_t)(a + 1))
+        return 0;
+    struct mw_exec_block *b = &a->block;
+    b->fault.signo = signo;
+    b->fault.code = info->si_code;
+    b->fault.addr = (uint64_t)info->si_addr;
+    for (int r = 0; r < 16; r++)
+        b->fault.gpr[r] = (uint64_t)uc->uc_mcontext.gregs[mw_greg_of[r]];
+    b->running = 0;
+    uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(a->common + mw_entries.landing);
+    uc->uc_mcontext.gregs[REG_RSP] = (greg_t)b->handler_rsp;
+    uc->uc_mcontext.gregs[REG_EFL] &= ~0x100LL;
+    return 1;
+}

@@ -1,0 +1,76 @@
+/*
+ * trampoline/fault.h - what the fault path's steps tell each other.
+ *
+ * Each strategy (run a relocated instruction, a string instruction, emulate a
+ * stack or control-transfer instruction) ends with a verdict; fault.c acts on
+ * it after releasing the table.  Also the hooks through which the preload side
+ * joins the fault path without the engine knowing it (code capture).
+ */
+#ifndef MW_TRAMPOLINE_FAULT_H
+#define MW_TRAMPOLINE_FAULT_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <ucontext.h>
+
+#include "trampoline/decode.h"
+#include "trampoline/record.h"
+#include "trampoline/site.h"
+#include "trampoline/thread.h"
+
+enum mw_verdict {
+    MW_DONE,      /* the instruction completed; the context says where to go on */
+    MW_RETRY,     /* nothing done: return and let the instruction run again */
+    MW_FOREIGN,   /* a real fault, left as it was: the program's to handle */
+    MW_DELIVER,   /* the instruction raised signo/code/addr: the program's to handle */
+    MW_STEP,      /* cannot be relocated: single-step it */
+};
+
+struct mw_outcome {
+    int verdict;
+    int signo, code;
+    uintptr_t addr;
+};
+
+static inline void mw_outcome_deliver(struct mw_outcome *o, int signo, int code, uintptr_t addr)
+{
+    o->verdict = MW_DELIVER;
+    o->signo = signo;
+    o->code = code;
+    o->addr = addr;
+}
+
+/* Effective address of an explicit memory operand: segment base and 32-bit
+ * wrap included. */
+uint64_t mw_memop_ea(const struct mw_memop *m, const uint64_t gpr[16], uint64_t next_rip);
+/* bt/bts/btr/btc with a register bit offset: how far from the effective
+ * address the accessed unit lies (the instruction adds it itself). */
+int64_t mw_memop_bit_bytes(const struct mw_memop *m, const uint64_t gpr[16]);
+
+/* The strategies (mem.c, string.c, emulate.c); called with read access held. */
+void mw_run_mem(struct mw_thread *t, const struct mw_site *s, siginfo_t *info, ucontext_t *uc,
+                struct mw_record *rec, struct mw_outcome *out);
+void mw_run_string(struct mw_thread *t, const struct mw_site *s, ucontext_t *uc, struct mw_record *rec,
+                   struct mw_outcome *out);
+void mw_emulate(struct mw_thread *t, const struct mw_insn *in, ucontext_t *uc, struct mw_record *rec,
+                struct mw_outcome *out);
+
+/* Single-step fallback (step.c). */
+int mw_step_begin(struct mw_thread *t, struct mw_page *p, ucontext_t *uc, uintptr_t fault_addr, int is_write);
+int mw_step_trap(struct mw_thread *t, siginfo_t *info, ucontext_t *uc);
+void mw_step_report_once(uint64_t rip, const uint8_t *bytes, unsigned n, const char *why);
+
+/* Code capture joins here: called for a fault on a page with a code region,
+ * without read access held.  Returns 1 when it handled the fault. */
+typedef int (*mw_code_fault_fn)(struct mw_thread *t, siginfo_t *info, ucontext_t *uc);
+void mw_fault_set_code_hook(mw_code_fault_fn fn);
+
+/* The signal entry point, installed for SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP. */
+void mw_signal_entry(int sig, siginfo_t *info, void *ctx);
+/* Installs mw_signal_entry for the managed signals (keeping what was there as
+ * the program's action). 0, or -1. */
+int mw_fault_install(void);
+/* Tells the entry point where the library's own code is (a fault there is a bug). */
+void mw_fault_set_self_text(uintptr_t start, uintptr_t end);
+
+#endif

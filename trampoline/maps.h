@@ -1,0 +1,29 @@
+/*
+ * trampoline/maps.h - what /proc/self/maps says about a range.
+ *
+ * Watching needs to know, before it touches anything, that every page of the
+ * range is mapped, with which protection, and whether the mapping is shared
+ * (aliased with mremap) or private (moved to a memfd).  Read with raw
+ * syscalls into the private arena: callable with signals blocked, never
+ * mallocs.
+ */
+#ifndef MW_TRAMPOLINE_MAPS_H
+#define MW_TRAMPOLINE_MAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mw_map {
+    uintptr_t start, end;   /* the part of the mapping inside the asked range */
+    int prot;               /* PROT_* */
+    int shared;             /* 's' */
+    int special;            /* [vdso], [vvar], [vsyscall]: cannot be watched */
+    int stack;              /* [stack] */
+};
+
+/* Fills maps[] with the mappings covering [start, end) in order, clipped to
+ * the range.  Returns their number, -ENOMEM when a page of the range is not
+ * mapped, -ENOSPC when more than max mappings, or another -errno. */
+int mw_maps_query(uintptr_t start, uintptr_t end, struct mw_map *maps, int max);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * trampoline/site.c - the per-thread decoded-instruction cache (see site.h).
+ */
+#include "trampoline/site.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core/sys.h"
+#include "trampoline/exec.h"
+
+struct mw_site_cache {
+    struct mw_site entry[MW_EXEC_SLOTS];
+};
+
+static unsigned mw_site_index(uint64_t rip)
+{
+    uint64_t h = rip * 0x9e3779b97f4a7c15ULL;
+    return (unsigned)(h >> 56) % MW_EXEC_SLOTS;
+}
+
+/* Reads up to 15 instruction bytes at rip without faulting past the end of
+ * the mapping (the instruction itself is mapped: it just ran or faulted). */
+static unsigned mw_fetch_code(uint64_t rip, uint8_t *buf)
+{
+    long got = mw_sys_safe_read(buf, (const void *)rip, 15);
+    if (got > 0)
+        return (unsigned)got;
+    /* process_vm_readv refused (seccomp, ptrace policy): stay inside the page */
+    unsigned n = (unsigned)(4096 - (rip & 4095));
+    if (n > 15)
+        n = 15;
+    memcpy(buf, (const void *)rip, n);
+    return n;
+}
+
+static int mw_site_cache_init(struct mw_thread *t)
+{
+    if (t->sites)
+        return 0;
+    if (mw_exec_area_init(t) != 0)
+        return -1;
+    struct mw_site_cache *c = mw_sys_mmap(NULL, sizeof *c, PROT_READ | PROT_WRITE,
+                                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mw_sys_failed((long)c))
+        return -1;
+    t->sites = c;
+    return 0;
+}
+
+const struct mw_site *mw_site_get(struct mw_thread *t, uint64_t rip)
+{
+    if (mw_site_cache_init(t) != 0)
+        return NULL;
+    unsigned idx = mw_site_index(rip);
+    struct mw_site *s = &t->sites->entry[idx];
+    if (s->rip == rip && s->decoded && memcmp((const void *)rip, s->bytes, s->insn.len) == 0)
+        return s;
+    uint8_t buf[16];
+    unsigned n = mw_fetch_code(rip, buf);
+    s->rip = rip;
+    s->slot = idx;
+    memcpy(s->bytes, buf, n);
+    s->decoded = mw_decode(buf, n, rip, &s->insn) == 0;
+    if (s->decoded && (s->insn.kind == MW_KIND_MEM || s->insn.kind == MW_KIND_STRING))
+        mw_exec_set_slot(t, idx, s->insn.code, s->insn.code_len);
+    if (!s->decoded)
+        s->rip = 0;
+    return s;
+}
+
+void mw_site_cache_free(struct mw_thread *t)
+{
+    if (t->sites)
+        mw_sys_munmap(t->sites, sizeof *t->sites);
+    t->sites = NULL;
+}

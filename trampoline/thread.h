@@ -1,0 +1,87 @@
+/*
+ * trampoline/thread.h - per-thread state of the fault engine.
+ *
+ * Every thread that can fault gets one mw_thread, made with raw mmap (never
+ * malloc) and found through one initial-exec TLS pointer:
+ *   - the alternate signal stack the handler runs on;
+ *   - the read depth of the table's big-reader lock (thread.c);
+ *   - the executor area: one data page (register block, recovery state) and
+ *     the code slots where relocated instructions run (exec.c), made lazily
+ *     at the thread's first watched access;
+ *   - the per-thread site cache of decoded instructions (site.c);
+ *   - nesting state: handler depth, callback in progress, single-step.
+ * Threads made by pthread_create get theirs before the start routine runs
+ * (preload/interpose_thread.c); any other thread gets one at its first fault.
+ */
+#ifndef MW_TRAMPOLINE_THREAD_H
+#define MW_TRAMPOLINE_THREAD_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MW_ALTSTACK_SIZE (128 * 1024)
+
+struct mw_exec_area;
+struct mw_site_cache;
+
+struct mw_thread {
+    struct mw_thread *next;         /* registry list (thread.c) */
+    int tid;
+    volatile int reading;           /* big-reader lock depth; only this thread writes it */
+    int handler_depth;              /* nested entries into the signal entry point */
+    int in_callback;                /* a user callback runs: its own accesses are silent */
+    int in_program_handler;         /* the program's handler for a sync signal runs (bitmask by signal) */
+    void *altstack;                 /* base of the mapping (guard page first) */
+    size_t altstack_len;
+    struct mw_exec_area *exec;      /* executor pages, made at the first watched access */
+    struct mw_site_cache *sites;    /* decoded instruction cache, made with exec */
+    char *bounce;                   /* straddling accesses run here (4 pages, made with exec) */
+    /* single-step fallback in flight: the page opened and what to restore */
+    uintptr_t step_page;
+    int step_view_prot;
+    int step_prog_tf;               /* the program had TF set itself */
+    uintptr_t step_rip;
+    /* rep string continuation: the instruction already counted */
+    uintptr_t rep_rip;
+    uint64_t rep_count_left;
+};
+
+/* The calling thread's state, made on first use; NULL only if mmap fails. */
+struct mw_thread *mw_thread_self(void);
+/* The calling thread's state if it has one (never allocates). */
+struct mw_thread *mw_thread_peek(void);
+/* Gives the calling thread its state and alternate stack (idempotent). */
+struct mw_thread *mw_thread_attach(void);
+/* Releases the calling thread's state at its exit. */
+void mw_thread_detach(void);
+/* In a fork child: forget every thread but the caller. */
+void mw_thread_after_fork_child(void);
+
+/* --- the table's big-reader lock ----------------------------------------- */
+/*
+ * Readers (the fault handler) pay one store and one load on their own cache
+ * line; a writer (interposed mmap, the API, the code-capture cycle) raises a
+ * flag and waits until no thread is reading.  A thread that already reads may
+ * nest (a fault inside the executor) without waiting, so a writer can never
+ * deadlock against a handler it interrupted.  Writers must run with signals
+ * blocked (mw_sigblock_all) so no handler on their own thread can spin on
+ * their own flag.
+ */
+void mw_read_begin(struct mw_thread *t);
+void mw_read_end(struct mw_thread *t);
+void mw_write_begin(void);
+void mw_write_end(void);
+int mw_write_held(void);
+/* fork: readers may go on, other writers stay out (mw_write_release). */
+void mw_write_downgrade(void);
+void mw_write_release(void);
+
+/* --- blocking signals around table writes -------------------------------- */
+typedef struct {
+    uint64_t mask;
+} mw_sigmask_t;
+void mw_sigblock_all(mw_sigmask_t *old);
+void mw_sigrestore(const mw_sigmask_t *old);
+
+#endif
