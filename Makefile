@@ -24,7 +24,6 @@ LIBS_LIB := -lZydis -lZycore -lpthread -ldl
 LIB_SRC := $(wildcard core/*.c) $(wildcard trampoline/*.c) $(wildcard preload/*.c)
 LIB_ASM := $(wildcard trampoline/*.S)
 LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(patsubst %.S,$(BUILD)/obj/%.o,$(LIB_ASM))
-LIB_HDR := $(wildcard include/*.h core/*.h trampoline/*.h preload/*.h)
 
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_HDR := $(wildcard tools/*.h)
@@ -41,16 +40,21 @@ $(DEPS_STAMP): scripts/deps.sh
 	@mkdir -p $(BUILD) && touch $@
 deps: $(DEPS_STAMP)
 
-$(BUILD)/obj/%.o: %.c $(LIB_HDR) $(DEPS_STAMP)
+$(BUILD)/obj/%.o: %.c $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_LIB) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_LIB) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/%.o: %.S $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_LIB) -c $< -o $@
+	@echo "  AS      $<"
+	@$(CC) $(CFLAGS_LIB) -MMD -MP -c $< -o $@
+
+-include $(LIB_OBJ:.o=.d)
 
 $(BUILD)/libmemwatch.so: $(LIB_OBJ)
-	$(CC) $(LDFLAGS_LIB) -o $@ $(LIB_OBJ) $(LIBS_LIB)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS_LIB) -o $@ $(LIB_OBJ) $(LIBS_LIB)
 
 $(BUILD)/memwatch: $(TOOL_SRC) $(TOOL_HDR) $(DEPS_STAMP)
 	@mkdir -p $(BUILD)

@@ -3,8 +3,10 @@
 #
 # Two kinds of test live under test/<area>/:
 #   test_*.c   a program; built twice unless its first lines say otherwise:
-#              linked against build/libmemwatch.so, and plain with the library
-#              preloaded.  Directives in a comment near the top:
+#              linked against build/libmemwatch.so (rpath), and preloaded: built
+#              without an rpath, so that only LD_PRELOAD can satisfy its
+#              libmemwatch.so (a program that calls no API function does not
+#              even name it).  Directives in a comment near the top:
 #                test-modes: linked preload     (which runs to make)
 #                test-expect: signal SIGSEGV    (must die by that signal)
 #                test-cflags: -mavx2            (extra compiler flags)
@@ -61,7 +63,7 @@ run_c_test() { # src
         else
             # shellcheck disable=SC2086
             $cc -std=gnu11 -O1 -g -Wall -Wextra -Werror $cflags -I"$ROOT/include" -I"$ROOT/test/support" \
-                "$src" -o "$bin" -Wl,--unresolved-symbols=ignore-in-object-files -lpthread >"$log" 2>&1 ||
+                "$src" -o "$bin" -L"$BUILD" -Wl,--as-needed -lmemwatch -Wl,--no-as-needed -lpthread >"$log" 2>&1 ||
                 { report fail "$name [$mode]" "does not build: $(head -c 300 "$log")"; continue; }
             # shellcheck disable=SC2086
             out=$(LD_PRELOAD="$BUILD/libmemwatch.so" "$TESTBIN/runone" $sig -- "$bin" 2>&1 >"$log.out"); rc=$?

@@ -1,0 +1,11 @@
+#!/bin/sh
+# make bench: builds bench/bench.c against the library and prints the table of
+# fault costs, each as a ratio to a bare SIGSEGV round trip in the same run.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD="$ROOT/build"
+${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror -I"$ROOT/include" "$ROOT/bench/bench.c" -o "$BUILD/bench" \
+    -L"$BUILD" -lmemwatch -Wl,-rpath,"$BUILD" -lpthread
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+MEMWATCH_DUMP_DIR="$out" "$BUILD/bench" "${BENCH_OPS:-20000}"
