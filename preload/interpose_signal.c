@@ -4,7 +4,11 @@
  * For the signals the engine keeps (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP)
  * the program's wishes are stored in the engine's chain table and answered
  * back on queries, while the kernel keeps the engine's handler: installed
- * first, kept first.  Every other signal goes to libc untouched.
+ * first, kept first.  Every other signal goes to libc, with two changes the
+ * program cannot see: the engine's signals are taken out of sa_mask (a
+ * handler must not block them), and a handler wanting SA_ONSTACK is entered
+ * through chain.c, which runs it on the program's own alternate stack (the
+ * kernel's is the engine's).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -62,16 +66,56 @@ static void mw_exchange(int sig, const struct mw_prog_action *act, struct mw_pro
     mw_sigrestore(&saved);
 }
 
+/* Signals whose kernel action is our wrapper for a program SA_ONSTACK handler. */
+static volatile unsigned char mw_wrapped[65];
+
+static int mw_sigaction_unmanaged(int sig, const struct sigaction *act, struct sigaction *oldact)
+{
+    mw_sigaction_fn real = mw_real_sigaction();
+    if (!real) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (sig <= 0 || sig > 64)
+        return real(sig, act, oldact);
+    struct sigaction kact, kold;
+    int wrap = 0;
+    struct mw_prog_action a = {0}, prev;
+    if (act) {
+        kact = *act;
+        for (int m = 1; m <= 64; m++)
+            if (mw_chain_is_managed(m))
+                sigdelset(&kact.sa_mask, m);
+        wrap = (act->sa_flags & SA_ONSTACK) && act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN;
+        if (wrap) {
+            mw_from_user(act, &a);
+            kact.sa_sigaction = mw_chain_wrapped_entry;
+            kact.sa_flags |= SA_SIGINFO;
+        }
+    }
+    mw_sigmask_t saved;
+    mw_sigblock_all(&saved); /* the table entry and the kernel change together */
+    int was_wrapped = mw_wrapped[sig];
+    mw_chain_get(sig, &prev);
+    if (act && wrap)
+        mw_chain_set(sig, &a);
+    int rc = real(sig, act ? &kact : NULL, &kold);
+    if (rc == 0 && act)
+        mw_wrapped[sig] = (unsigned char)wrap;
+    mw_sigrestore(&saved);
+    if (rc == 0 && oldact) {
+        if (was_wrapped)
+            mw_to_user(&prev, oldact);
+        else
+            *oldact = kold;
+    }
+    return rc;
+}
+
 MW_API int sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
 {
-    if (!mw_chain_is_managed(sig)) {
-        mw_sigaction_fn real = mw_real_sigaction();
-        if (!real) {
-            errno = ENOSYS;
-            return -1;
-        }
-        return real(sig, act, oldact);
-    }
+    if (!mw_chain_is_managed(sig))
+        return mw_sigaction_unmanaged(sig, act, oldact);
     mw_init_once();
     struct mw_prog_action a, old;
     if (act)

@@ -16,6 +16,7 @@
 
 #include "core/sys.h"
 #include "trampoline/backend.h"
+#include "trampoline/chain.h"
 #include "trampoline/thread.h"
 
 static pthread_key_t mw_thread_key;
@@ -32,12 +33,27 @@ static void mw_thread_key_destructor(void *value)
 }
 
 /* Called by the pthread_create wrapper in the new thread. */
-void mw_lifecycle_thread_started(void);
-void mw_lifecycle_thread_started(void)
+void mw_lifecycle_thread_started(uint64_t prog_blocked);
+void mw_lifecycle_thread_started(uint64_t prog_blocked)
 {
     struct mw_thread *t = mw_thread_attach();
-    if (t)
+    if (t) {
+        t->prog_blocked = prog_blocked;
         pthread_setspecific(mw_thread_key, t);
+    }
+}
+
+/* A process may start with the engine's signals blocked (posix_spawn's
+ * SETSIGMASK, a parent's mask across exec): unblock them in the kernel and
+ * keep them blocked in the program's view. */
+static void mw_adopt_initial_mask(void)
+{
+    struct mw_thread *t = mw_thread_peek();
+    uint64_t cur = 0, managed = mw_chain_managed_mask();
+    if (!t || mw_sys_rt_sigprocmask(SIG_BLOCK, NULL, &cur) != 0 || !(cur & managed))
+        return;
+    t->prog_blocked = cur & managed;
+    mw_sys_rt_sigprocmask(SIG_UNBLOCK, &managed, NULL);
 }
 
 static void mw_fork_prepare(void)
@@ -65,6 +81,7 @@ static void mw_fork_child(void)
 
 void mw_lifecycle_install(void)
 {
+    mw_adopt_initial_mask();
     pthread_key_create(&mw_thread_key, mw_thread_key_destructor);
     pthread_atfork(mw_fork_prepare, mw_fork_parent, mw_fork_child);
 }

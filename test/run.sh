@@ -55,14 +55,14 @@ run_c_test() { # src
         log="$TESTBIN/log/$flat.$mode.log"
         if [ "$mode" = linked ]; then
             # shellcheck disable=SC2086
-            $cc -std=gnu11 -O1 -g -Wall -Wextra -Werror $cflags -I"$ROOT/include" -I"$ROOT/test/support" \
+            $cc -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror $cflags -I"$ROOT/include" -I"$ROOT/test/support" \
                 "$src" -o "$bin" -L"$BUILD" -lmemwatch -Wl,-rpath,"$BUILD" -lpthread >"$log" 2>&1 ||
                 { report fail "$name [$mode]" "does not build: $(head -c 300 "$log")"; continue; }
             # shellcheck disable=SC2086
             out=$("$TESTBIN/runone" $sig -- "$bin" 2>&1 >"$log.out") ; rc=$?
         else
             # shellcheck disable=SC2086
-            $cc -std=gnu11 -O1 -g -Wall -Wextra -Werror $cflags -I"$ROOT/include" -I"$ROOT/test/support" \
+            $cc -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror $cflags -I"$ROOT/include" -I"$ROOT/test/support" \
                 "$src" -o "$bin" -L"$BUILD" -Wl,--as-needed -lmemwatch -Wl,--no-as-needed -lpthread >"$log" 2>&1 ||
                 { report fail "$name [$mode]" "does not build: $(head -c 300 "$log")"; continue; }
             # shellcheck disable=SC2086

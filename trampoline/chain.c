@@ -8,7 +8,9 @@
 
 #include "core/spin.h"
 #include "core/sys.h"
+#include "trampoline/onstack.h"
 #include "trampoline/record.h"
+#include "trampoline/thread.h"
 
 static struct mw_prog_action mw_prog[65];
 static mw_spin_t mw_prog_lock;
@@ -58,10 +60,22 @@ void mw_chain_die(int sig, int natural)
     MW_SYS1(SYS_exit_group, 128 + sig); /* not reached: the default action of sig is to die */
 }
 
-void mw_chain_deliver(int sig, siginfo_t *info, ucontext_t *uc, int natural)
+static int mw_managed_index(int sig)
+{
+    switch (sig) {
+    case SIGSEGV: return 0;
+    case SIGBUS: return 1;
+    case SIGFPE: return 2;
+    case SIGILL: return 3;
+    default: return 4; /* SIGTRAP */
+    }
+}
+
+/* Takes the program's action for sig, applying SA_RESETHAND as the kernel
+ * does at delivery. */
+static struct mw_prog_action mw_take_action(int sig)
 {
     struct mw_prog_action a;
-    mw_stat_add(&mw_stat_foreign, 1);
     mw_spin_lock(&mw_prog_lock);
     a = mw_prog[sig];
     if (a.handler != SIG_DFL && a.handler != SIG_IGN && (a.flags & SA_RESETHAND)) {
@@ -69,26 +83,83 @@ void mw_chain_deliver(int sig, siginfo_t *info, ucontext_t *uc, int natural)
         mw_prog[sig].flags &= ~(unsigned long)SA_SIGINFO;
     }
     mw_spin_unlock(&mw_prog_lock);
-    /* A synchronous signal that is ignored or defaulted kills (the kernel
-     * resets an ignored fault to SIG_DFL too). */
+    return a;
+}
+
+static void mw_call_program(struct mw_thread *t, int sig, const struct mw_prog_action *a, siginfo_t *info,
+                            void *ctx)
+{
+    if (a->flags & SA_ONSTACK)
+        mw_call_handler_on_program_stack(t, a->handler, (a->flags & SA_SIGINFO) != 0, sig, info, ctx);
+    else if (a->flags & SA_SIGINFO)
+        ((void (*)(int, siginfo_t *, void *))a->handler)(sig, info, ctx);
+    else
+        ((void (*)(int))a->handler)(sig);
+}
+
+void mw_chain_deliver(int sig, siginfo_t *info, ucontext_t *uc, int natural)
+{
+    struct mw_thread *t = mw_thread_peek();
+    mw_stat_add(&mw_stat_foreign, 1);
+    /* The program believes this signal blocked (the kernel never blocks the
+     * engine's signals): a fault then kills, as the kernel forces it; a
+     * signal sent by someone waits until the program unblocks it. */
+    if (t && (t->prog_blocked & mw_bit(sig))) {
+        if (info->si_code > 0) {
+            mw_chain_die(sig, natural);
+        } else {
+            t->prog_pending |= mw_bit(sig);
+            t->prog_pending_info[mw_managed_index(sig)] = *info;
+        }
+        return;
+    }
+    struct mw_prog_action a = mw_take_action(sig);
+    int sent = info->si_code <= 0; /* kill, tkill, sigqueue: not a fault */
+    if (a.handler == SIG_IGN && sent)
+        return;
+    /* A fault that is ignored or defaulted kills (the kernel resets an
+     * ignored fault to SIG_DFL too); so does a sent one left at SIG_DFL. */
     if (a.handler == SIG_DFL || a.handler == SIG_IGN) {
-        mw_chain_die(sig, natural);
+        mw_chain_die(sig, natural && !sent);
         return;
     }
     /* The mask the kernel would have set for the program's handler; the
      * managed signals stay deliverable so the engine keeps working inside it
-     * (a handler that touches watched memory). */
+     * (a handler that touches watched memory), and the program sees them as
+     * blocked. */
     uint64_t interrupted;
     memcpy(&interrupted, &uc->uc_sigmask, sizeof interrupted);
     uint64_t mask = interrupted | a.mask;
     if (!(a.flags & SA_NODEFER))
         mask |= mw_bit(sig);
+    uint64_t ours, saved_view = t ? t->prog_blocked : 0;
+    if (t)
+        t->prog_blocked |= mask & mw_chain_managed_mask();
     mask &= ~mw_chain_managed_mask();
-    uint64_t ours;
     mw_sys_rt_sigprocmask(SIG_SETMASK, &mask, &ours);
-    if (a.flags & SA_SIGINFO)
-        ((void (*)(int, siginfo_t *, void *))a.handler)(sig, info, uc);
-    else
-        ((void (*)(int))a.handler)(sig);
+    mw_call_program(t, sig, &a, info, uc);
     mw_sys_rt_sigprocmask(SIG_SETMASK, &ours, NULL);
+    if (t)
+        t->prog_blocked = saved_view;
+}
+
+void mw_chain_wrapped_entry(int sig, siginfo_t *info, void *ctx)
+{
+    struct mw_prog_action a = mw_take_action(sig);
+    if (a.handler == SIG_DFL || a.handler == SIG_IGN)
+        return; /* changed under us; the kernel's own action is set anew by sigaction */
+    mw_call_program(mw_thread_peek(), sig, &a, info, ctx);
+}
+
+void mw_chain_raise_pending(struct mw_thread *t)
+{
+    uint64_t ready = t->prog_pending & ~t->prog_blocked;
+    for (int sig = 1; ready && sig <= 64; sig++) {
+        if (!(ready & mw_bit(sig)))
+            continue;
+        ready &= ~mw_bit(sig);
+        t->prog_pending &= ~mw_bit(sig);
+        siginfo_t info = t->prog_pending_info[mw_managed_index(sig)];
+        MW_SYS4(SYS_rt_tgsigqueueinfo, mw_sys_getpid(), t->tid, sig, &info);
+    }
 }

@@ -40,6 +40,15 @@ void mw_chain_get(int sig, struct mw_prog_action *a);
  */
 void mw_chain_deliver(int sig, siginfo_t *info, ucontext_t *uc, int natural);
 
+/* Kernel entry for a program handler of an unmanaged signal installed with
+ * SA_ONSTACK: runs it on the program's own alternate stack. */
+void mw_chain_wrapped_entry(int sig, siginfo_t *info, void *ctx);
+
+/* The program unblocked managed signals that were sent while it had them
+ * "blocked": send them again, with their original siginfo. */
+struct mw_thread;
+void mw_chain_raise_pending(struct mw_thread *t);
+
 /* Ends the process by sig, as its default action would. Does not return
  * unless natural (then the caller returns and the instruction re-faults). */
 void mw_chain_die(int sig, int natural);

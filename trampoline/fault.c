@@ -148,7 +148,7 @@ void mw_signal_entry(int sig, siginfo_t *info, void *ctx)
     struct mw_thread *t = mw_thread_self();
     if (t && mw_exec_recover(t, sig, info, uc))
         goto out;
-    if (mw_fault_in_self(uc) && sig != SIGTRAP) {
+    if (info->si_code > 0 && sig != SIGTRAP && mw_fault_in_self(uc)) {
         mw_warn("internal fault (signal %d at %p, address %p); ending the process", sig,
                 (void *)mw_ctx_rip(uc), info->si_addr);
         mw_chain_die(sig, 1);

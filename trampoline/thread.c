@@ -50,16 +50,22 @@ static struct mw_thread *mw_thread_create(void)
     t->altstack = base;
     t->altstack_len = len;
     t->tid = (int)mw_sys_gettid();
+    t->prog_ss_flags = SS_DISABLE;
     return t;
 }
 
+/* The kernel gets our stack; one the thread already had (set before we
+ * could interpose sigaltstack) becomes the program's view of its own. */
 static void mw_thread_install_altstack(struct mw_thread *t)
 {
     stack_t old;
-    /* A thread that already set its own alternate stack keeps it; our
-     * handler then runs there (the sigaltstack interposer keeps ours first). */
-    if (mw_sys_sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE) && old.ss_sp)
-        return;
+    if (mw_sys_sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE) && old.ss_sp) {
+        if (old.ss_flags & SS_ONSTACK)
+            return; /* running on it now: cannot change it; keep using it */
+        t->prog_ss_sp = old.ss_sp;
+        t->prog_ss_size = old.ss_size;
+        t->prog_ss_flags = 0;
+    }
     stack_t ss = {.ss_sp = (char *)t->altstack + 4096, .ss_size = MW_ALTSTACK_SIZE, .ss_flags = 0};
     mw_sys_sigaltstack(&ss, NULL);
 }

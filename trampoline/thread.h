@@ -33,6 +33,7 @@ struct mw_thread {
     int in_callback;                /* a user callback runs: its own accesses are silent */
     int in_program_handler;         /* the program's handler for a sync signal runs (bitmask by signal) */
     void *altstack;                 /* base of the mapping (guard page first) */
+    int in_handler;                 /* depth of program handlers we called for managed signals */
     size_t altstack_len;
     struct mw_exec_area *exec;      /* executor pages, made at the first watched access */
     struct mw_site_cache *sites;    /* decoded instruction cache, made with exec */
@@ -45,6 +46,16 @@ struct mw_thread {
     /* rep string continuation: the instruction already counted */
     uintptr_t rep_rip;
     uint64_t rep_count_left;
+    /* The program's view of its own signal state, where the kernel's must
+     * differ (preload/interpose_sigmask.c, interpose_sigaltstack.c):
+     * the engine's signals it believes blocked, and the alternate stack it
+     * set (the kernel keeps ours). */
+    uint64_t prog_blocked;          /* kernel-layout bits, managed signals only */
+    uint64_t prog_pending;          /* managed signals sent while "blocked" */
+    siginfo_t prog_pending_info[5]; /* by managed index (chain.c) */
+    void *prog_ss_sp;
+    size_t prog_ss_size;
+    int prog_ss_flags;              /* SS_DISABLE when none */
 };
 
 /* The calling thread's state, made on first use; NULL only if mmap fails. */
