@@ -123,24 +123,22 @@ void mw_chain_deliver(int sig, siginfo_t *info, ucontext_t *uc, int natural)
         mw_chain_die(sig, natural && !sent);
         return;
     }
-    /* The mask the kernel would have set for the program's handler; the
-     * managed signals stay deliverable so the engine keeps working inside it
-     * (a handler that touches watched memory), and the program sees them as
-     * blocked. */
+    /* The mask the kernel would have set for the program's handler, but
+     * the managed signals stay deliverable so the engine keeps working
+     * inside it (a handler that touches watched memory).  The program's view
+     * of its mask is not widened for the handler's duration: handlers leave
+     * by siglongjmp as often as by returning, and a view that outlived the
+     * handler would turn the next real fault into a "blocked" one. */
     uint64_t interrupted;
     memcpy(&interrupted, &uc->uc_sigmask, sizeof interrupted);
     uint64_t mask = interrupted | a.mask;
     if (!(a.flags & SA_NODEFER))
         mask |= mw_bit(sig);
-    uint64_t ours, saved_view = t ? t->prog_blocked : 0;
-    if (t)
-        t->prog_blocked |= mask & mw_chain_managed_mask();
     mask &= ~mw_chain_managed_mask();
+    uint64_t ours;
     mw_sys_rt_sigprocmask(SIG_SETMASK, &mask, &ours);
     mw_call_program(t, sig, &a, info, uc);
     mw_sys_rt_sigprocmask(SIG_SETMASK, &ours, NULL);
-    if (t)
-        t->prog_blocked = saved_view;
 }
 
 void mw_chain_wrapped_entry(int sig, siginfo_t *info, void *ctx)

@@ -43,6 +43,19 @@ static int mw_seen_before(struct mw_record *rec, const struct mw_watch *w)
     return 0;
 }
 
+/* A later chunk of the same instruction or system call that continues a
+ * hit's range makes the hit longer (string instructions, buffers). */
+static void mw_hit_extend(struct mw_record *rec, const struct mw_watch *w, uintptr_t addr, size_t len)
+{
+    for (unsigned i = 0; i < rec->nhits; i++) {
+        memwatch_event_t *ev = &rec->hit[i].ev;
+        if (ev->region == w->id && (uintptr_t)ev->addr + ev->size == addr) {
+            ev->size += len;
+            return;
+        }
+    }
+}
+
 void mw_record_match(struct mw_record *rec, struct mw_thread *t, const struct mw_route *route, uintptr_t addr,
                      size_t len, int is_read, int is_write, uint64_t ip)
 {
@@ -57,8 +70,10 @@ void mw_record_match(struct mw_record *rec, struct mw_thread *t, const struct mw
             if (w->end <= addr || end <= w->start || !mw_watch_wants(w, is_read, is_write))
                 continue;
             touched = 1;
-            if (mw_seen_before(rec, w))
+            if (mw_seen_before(rec, w)) {
+                mw_hit_extend(rec, w, addr, len);
                 continue;
+            }
             __atomic_add_fetch(&w->count, 1, __ATOMIC_RELAXED);
             if (!w->callback && !(w->flags & MW_WATCH_LOGGED))
                 continue;

@@ -1,0 +1,93 @@
+# test/tools/lib.sh - sourced by the tests of the memwatch tool (test_*.sh
+# here): the paths run.sh exports, a scratch directory removed at exit,
+# fail/skip helpers, and builders for the fixtures the tests share (a dump
+# directory written by hand, holding real x86 code; a dummy library).
+: "${ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${BUILD:=$ROOT/build}"
+MEMWATCH=$BUILD/memwatch
+CC=${CC:-gcc}
+
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "$*"; exit 77; }
+
+[ -x "$MEMWATCH" ] || fail "$MEMWATCH is missing (run make build/memwatch)"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/memwatch-tools.XXXXXX") || fail "mktemp"
+trap 'rm -rf "$TMP"' EXIT
+
+need_python() {
+    command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
+}
+
+# bytes HEX... : writes the bytes given as hex pairs ("b8 01 00") to stdout.
+bytes() {
+    for h in "$@"; do
+        # shellcheck disable=SC2059
+        printf "\\$(printf %o "0x$h")"
+    done
+}
+
+# zeros N : writes N zero bytes.
+zeros() { head -c "$1" /dev/zero; }
+
+# capture_line SEQ ADDR LEN CSEQ REGION HASH FILE : one captures.jsonl line.
+capture_line() {
+    printf '{"seq":%s,"addr":"%s","len":%s,"capture_sequence":%s,"region":"%s",' "$1" "$2" "$3" "$4" "$5"
+    printf '"fault_addr":"%s","tid":4242,"timestamp_ns":1700000000000000%03d,' "$2" "$1"
+    printf '"hash":"%s","file":"%s","future_key":[1,{"x":null}],' "$6" "$7"
+    printf '"regs":{"rax":"0x0","rbx":"0x0","rcx":"0x0","rdx":"0x0","rsi":"0x0","rdi":"0x5",'
+    printf '"rbp":"0x0","rsp":"0x7ffc00000000","r8":"0x0","r9":"0x0","r10":"0x0","r11":"0x0",'
+    printf '"r12":"0x0","r13":"0x0","r14":"0x0","r15":"0x0","rip":"%s","rflags":"0x246"}}\n' "$2"
+}
+
+# make_fixture DIR : a process directory with four captures:
+#   1 region A #1  mov eax, 1; ret
+#   2 region A #2  mov eax, 1; add eax, 5; ret
+#   3 region A #3  the same bytes as 2 (same hash)
+#   4 region B #1  a 4 KiB page: mov rax, rcx; two bad bytes; ret; zeros
+make_fixture() {
+    d=$1
+    mkdir -p "$d/code"
+    bytes b8 01 00 00 00 c3 >"$d/code/1.bin"
+    bytes b8 01 00 00 00 83 c0 05 c3 >"$d/code/2.bin"
+    cp "$d/code/2.bin" "$d/code/3.bin"
+    { bytes 48 89 c8 06 06 c3; zeros 4090; } >"$d/code/4.bin"
+    {
+        capture_line 1 0x7f0000001000 6 1 0x7f0000001000 0x1111111111111111 code/1.bin
+        capture_line 2 0x7f0000001000 9 2 0x7f0000001000 0x2222222222222222 code/2.bin
+        capture_line 3 0x7f0000001000 9 3 0x7f0000001000 0x2222222222222222 code/3.bin
+        capture_line 4 0x7f0000002000 4096 1 0x7f0000002000 0x4444444444444444 code/4.bin
+    } >"$d/captures.jsonl"
+}
+
+# access_line ADDR SIZE OP IP SYM VAR BEFORE AFTER : one accesses.jsonl line
+# (SYM or VAR "-" leaves the key out).
+access_line() {
+    printf '{"addr":"%s","size":%s,"op":"%s","ip":"%s",' "$1" "$2" "$3" "$4"
+    [ "$5" = - ] || printf '"sym":"%s",' "$5"
+    [ "$6" = - ] || printf '"var":"%s",' "$6"
+    printf '"tid":4242,"timestamp_ns":1700000000000000000,"before":"%s","after":"%s"}\n' "$7" "$8"
+}
+
+# make_accesses DIR : accesses to "counter" (4 bytes) from two functions,
+# and one to an unnamed 8-byte range from an unknown function.
+make_accesses() {
+    {
+        access_line 0x601040 4 w 0x401126 main+0x16 counter 00000000 01000000
+        access_line 0x601040 4 r 0x401200 reader+0x4 counter 01000000 01000000
+        access_line 0x601040 4 rw 0x401126 main+0x16 counter 01000000 2a000000
+        access_line 0x601040 4 w 0x401126 main+0x16 counter 2a000000 07000000
+        access_line 0x601080 8 w 0x401300 - - 0000000000000000 efbeadde00000000
+    } >"$1/accesses.jsonl"
+}
+
+# dummy_lib OUT : an empty shared object for MEMWATCH_LIB.
+dummy_lib() {
+    echo 'int mwt_test_dummy;' >"$TMP/dummy.c"
+    $CC -shared -fPIC -o "$1" "$TMP/dummy.c" || fail "cannot build a dummy .so"
+}
+
+# expect_in FILE TEXT : FILE contains TEXT (a fixed string).
+expect_in() {
+    grep -qF -- "$2" "$1" || { echo "--- $1:"; cat "$1"; fail "'$2' not found in $1"; }
+}

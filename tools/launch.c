@@ -1,0 +1,228 @@
+/*
+ * tools/launch.c - the launcher command: parses its options into the
+ * environment libmemwatch reads at load (MEMWATCH_*, LD_PRELOAD), snapshots
+ * the dump directory, runs the program, prints the progress and summary lines
+ * on stderr and ends with the program's status.
+ */
+#include "tools/launch.h"
+#include "tools/tally.h"
+#include "tools/usage.h"
+#include "tools/util.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MWT_DEFAULT_DUMP "./memwatch-out"
+
+/* The value of option `name` at argv[*i]: "--name=V" or "--name V". */
+static const char *mwt_optval(int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        mwt_error("%s needs a value (see memwatch --help)", name);
+        exit(125);
+    }
+    return argv[++*i];
+}
+
+static void mwt_add_watch(struct mwt_launch *l, const char *spec)
+{
+    char *joined = l->watch ? mwt_xasprintf("%s,%s", l->watch, spec) : mwt_xstrdup(spec);
+    free(l->watch);
+    l->watch = joined;
+}
+
+/* Handles the option at argv[*i]; false when it is not one. */
+static bool mwt_option(struct mwt_launch *l, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i], *v;
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        mwt_usage_launcher(stdout);
+        exit(0);
+    } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+        mwt_version(stdout);
+        exit(0);
+    } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+        l->quiet = true;
+    } else if (strcmp(a, "--no-capture") == 0) {
+        l->no_capture = true;
+    } else if (strcmp(a, "--jitdump") == 0) {
+        l->jitdump = true;
+    } else if ((v = mwt_optval(argc, argv, i, "--dump-dir"))) {
+        l->dump_shown = v;
+    } else if ((v = mwt_optval(argc, argv, i, "--watch"))) {
+        mwt_add_watch(l, v);
+    } else if ((v = mwt_optval(argc, argv, i, "--log"))) {
+        l->log = v;
+    } else if ((v = mwt_optval(argc, argv, i, "--syscalls"))) {
+        if (strcmp(v, "trap") != 0) {
+            mwt_error("--syscalls takes 'trap', not '%s'", v);
+            exit(125);
+        }
+        l->syscalls = v;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static void mwt_parse(struct mwt_launch *l, int argc, char **argv)
+{
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (a[0] != '-' || a[1] == '\0')
+            break;
+        if (!mwt_option(l, argc, argv, &i)) {
+            mwt_error("unknown option '%s' (see memwatch --help)", a);
+            exit(125);
+        }
+    }
+    if (i >= argc) {
+        mwt_error("no program to run (usage: memwatch [options] [--] program [args...])");
+        exit(125);
+    }
+    l->argv = argv + i;
+}
+
+/* path, absolute: relative ones are taken from the current directory. */
+static char *mwt_absolute(const char *path)
+{
+    if (path[0] == '/')
+        return mwt_xstrdup(path);
+    char *cwd = getcwd(NULL, 0);
+    if (!cwd)
+        return mwt_xstrdup(path);
+    while (path[0] == '.' && path[1] == '/')
+        path += 2;
+    char *abs = path[0] && strcmp(path, ".") != 0 ? mwt_path_join(cwd, path) : mwt_xstrdup(cwd);
+    free(cwd);
+    return abs;
+}
+
+static void mwt_setenv(const char *name, const char *value)
+{
+    if (setenv(name, value, 1) < 0) {
+        mwt_error("cannot set %s: %s", name, strerror(errno));
+        exit(125);
+    }
+}
+
+/* LD_PRELOAD with lib first and any earlier copy of it dropped. */
+static void mwt_set_preload(const char *lib)
+{
+    const char *old = getenv("LD_PRELOAD");
+    char *list = mwt_xstrdup(lib), *copy = mwt_xstrdup(old ? old : ""), *save = NULL;
+    for (char *tok = strtok_r(copy, " :", &save); tok; tok = strtok_r(NULL, " :", &save)) {
+        if (strcmp(tok, lib) == 0)
+            continue;
+        char *next = mwt_xasprintf("%s:%s", list, tok);
+        free(list);
+        list = next;
+    }
+    mwt_setenv("LD_PRELOAD", list);
+    free(list);
+    free(copy);
+}
+
+static void mwt_set_environment(struct mwt_launch *l, const char *lib)
+{
+    const char *env_dump = getenv("MEMWATCH_DUMP_DIR");
+    if (!l->dump_shown)
+        l->dump_shown = env_dump && *env_dump ? env_dump : MWT_DEFAULT_DUMP;
+    l->dump_abs = mwt_absolute(l->dump_shown);
+    mwt_setenv("MEMWATCH_DUMP_DIR", l->dump_abs);
+    if (l->no_capture)
+        mwt_setenv("MEMWATCH_CAPTURE", "0");
+    if (l->watch)
+        mwt_setenv("MEMWATCH_WATCH", l->watch);
+    if (l->log) {
+        char *log = strcmp(l->log, "stderr") == 0 ? mwt_xstrdup(l->log) : mwt_absolute(l->log);
+        mwt_setenv("MEMWATCH_LOG", log);
+        free(log);
+    }
+    if (l->jitdump)
+        mwt_setenv("MEMWATCH_JITDUMP", "1");
+    if (l->syscalls)
+        mwt_setenv("MEMWATCH_SYSCALLS", l->syscalls);
+    mwt_set_preload(lib);
+}
+
+/* The progress line: rewritten in place on the terminal every tick. */
+struct mwt_progress {
+    const struct mwt_tally *tally;
+    int width;   /* characters of the line on screen, 0 when none */
+};
+
+static void mwt_progress_tick(void *arg, unsigned seconds)
+{
+    struct mwt_progress *p = arg;
+    struct mwt_counts c;
+    mwt_tally_count(p->tally, true, &c);
+    int w = fprintf(stderr, "\rmemwatch: %" PRIu64 " capture%s so far (%us)", c.captures,
+                    c.captures == 1 ? "" : "s", seconds);
+    if (w > 0 && w - 1 < p->width)
+        fprintf(stderr, "%*s", p->width - (w - 1), "");
+    if (w > 0 && w - 1 > p->width)
+        p->width = w - 1;
+    fflush(stderr);
+}
+
+static void mwt_progress_erase(struct mwt_progress *p)
+{
+    if (p->width > 0)
+        fprintf(stderr, "\r%*s\r", p->width, "");
+    p->width = 0;
+}
+
+static void mwt_summary(const struct mwt_launch *l, const struct mwt_tally *t)
+{
+    struct mwt_counts c;
+    mwt_tally_count(t, false, &c);
+    fprintf(stderr, "memwatch: %" PRIu64 " capture%s, %" PRIu64 " access%s logged in %s (%" PRIu64
+            " process%s)\n", c.captures, c.captures == 1 ? "" : "s", c.accesses,
+            c.accesses == 1 ? "" : "es", l->dump_shown, c.processes, c.processes == 1 ? "" : "es");
+}
+
+int mwt_launch_main(int argc, char **argv)
+{
+    struct mwt_launch l;
+    struct mwt_tally t;
+    int status = 0;
+    memset(&l, 0, sizeof l);
+    mwt_parse(&l, argc, argv);
+    char *lib = mwt_find_library();
+    if (!lib)
+        return 125;
+    mwt_set_environment(&l, lib);
+    mwt_tally_snapshot(&t, l.dump_abs);
+    struct mwt_progress p = { &t, 0 };
+    bool show = !l.quiet && isatty(STDERR_FILENO);
+    int e = mwt_child_run(l.argv, show ? mwt_progress_tick : NULL, &p, &status);
+    mwt_progress_erase(&p);
+    if (e)
+        mwt_error("cannot run '%s': %s", l.argv[0], strerror(e));
+    else if (!l.quiet)
+        mwt_summary(&l, &t);
+    mwt_tally_free(&t);
+    free(lib);
+    free(l.dump_abs);
+    free(l.watch);
+    if (e)
+        return e == ENOENT ? 127 : 126;
+    mwt_exit_like(status);
+}

@@ -1,0 +1,39 @@
+/*
+ * tools/launch.h - the launcher (`memwatch [options] [--] program ...`): its
+ * options, the library lookup, and running the program as a child whose
+ * death memwatch then repeats.
+ */
+#ifndef MWT_LAUNCH_H
+#define MWT_LAUNCH_H
+
+#include <stdbool.h>
+
+struct mwt_launch {
+    const char *dump_shown; /* the dump directory as the user named it */
+    char *dump_abs;         /* the same, absolute: what the library gets */
+    char *watch;            /* --watch specs joined with commas, or NULL */
+    const char *log;        /* --log, or NULL */
+    const char *syscalls;   /* --syscalls, or NULL */
+    bool no_capture, jitdump, quiet;
+    char **argv;            /* the program and its arguments */
+};
+
+int mwt_launch_main(int argc, char **argv);
+
+/* Absolute path of libmemwatch.so, or NULL after printing why not. */
+char *mwt_find_library(void);
+
+/* Called every 2 s while the child runs (the progress line). */
+typedef void (*mwt_tick_fn)(void *arg, unsigned seconds);
+
+/*
+ * Runs argv (PATH searched) with the current environment and waits for it,
+ * passing SIGINT, SIGTERM, SIGHUP and SIGQUIT on.  Returns 0 and the wait
+ * status, or an errno value when the program could not be started.
+ */
+int mwt_child_run(char **argv, mwt_tick_fn tick, void *arg, int *status);
+
+/* Ends memwatch the way the child ended (exit status or signal). */
+void mwt_exit_like(int status) __attribute__((noreturn));
+
+#endif /* MWT_LAUNCH_H */
