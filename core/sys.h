@@ -41,18 +41,43 @@ static inline long mw_syscall6(long nr, long a1, long a2, long a3, long a4, long
 /* True when a raw result is an error (-4095 .. -1). */
 static inline int mw_sys_failed(long r) { return (unsigned long)r > -4096UL; }
 
+/*
+ * The syscall gate (MEMWATCH_SYSCALLS=trap, preload/seccomp.c): a page at a
+ * fixed address holding `syscall; ret`.  The seccomp filter lets the calls
+ * that make memory executable through only from there - the same address in
+ * every process image, so an exec'd child that inherits the filter still
+ * reaches it.  0 when trap mode is off.  The call skips the red zone: the
+ * compiler may keep a leaf function's locals below rsp.
+ */
+extern uintptr_t mw_syscall_gate;
+
+static inline long mw_gated_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+    if (!mw_syscall_gate)
+        return mw_syscall6(nr, a1, a2, a3, a4, a5, a6);
+    long ret;
+    register long r10 __asm__("r10") = a4;
+    register long r8 __asm__("r8") = a5;
+    register long r9 __asm__("r9") = a6;
+    __asm__ volatile("sub $128, %%rsp\n\tcall *%[gate]\n\tadd $128, %%rsp"
+                     : "=a"(ret)
+                     : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9), [gate] "m"(mw_syscall_gate)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
 static inline void *mw_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, long off)
 {
-    return (void *)MW_SYS6(SYS_mmap, addr, len, prot, flags, fd, off);
+    return (void *)mw_gated_syscall6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
 }
 static inline long mw_sys_munmap(void *addr, size_t len) { return MW_SYS2(SYS_munmap, addr, len); }
 static inline long mw_sys_mprotect(void *addr, size_t len, int prot)
 {
-    return MW_SYS3(SYS_mprotect, addr, len, prot);
+    return mw_gated_syscall6(SYS_mprotect, (long)addr, (long)len, prot, 0, 0, 0);
 }
 static inline long mw_sys_pkey_mprotect(void *addr, size_t len, int prot, int pkey)
 {
-    return MW_SYS4(SYS_pkey_mprotect, addr, len, prot, pkey);
+    return mw_gated_syscall6(SYS_pkey_mprotect, (long)addr, (long)len, prot, pkey, 0, 0);
 }
 static inline void *mw_sys_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new_addr)
 {

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include "core/sys.h"
+#include "preload/interpose_mem.h"
 #include "preload/config.h"
 #include "preload/wx.h"
 #include "trampoline/table.h"
@@ -47,12 +48,12 @@ static void mw_forget(uintptr_t start, size_t len)
     mw_wx_on_unmap(start, end);
 }
 
-MW_API void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+/* The work of each call, with the kernel's raw result (also used for the
+ * system calls that MEMWATCH_SYSCALLS=trap catches: preload/seccomp.c). */
+long mw_mem_mmap(void *addr, size_t len, int prot, int flags, int fd, long off)
 {
-    if (mw_untracked_call(prot)) {
-        void *r = mw_sys_mmap(addr, len, prot, flags, fd, off);
-        return mw_sys_failed((long)r) ? mw_fail_ptr((long)r) : r;
-    }
+    if (mw_untracked_call(prot))
+        return (long)mw_sys_mmap(addr, len, prot, flags, fd, off);
     mw_sigmask_t saved;
     mw_table_lock(&saved);
     int view = mw_wx_tracks(prot) ? mw_wx_view(prot, 1) : prot;
@@ -63,7 +64,13 @@ MW_API void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
             mw_wx_on_map((uintptr_t)r, (uintptr_t)r + MW_PAGE_CEIL(len), prot);
     }
     mw_table_unlock(&saved);
-    return mw_sys_failed((long)r) ? mw_fail_ptr((long)r) : r;
+    return (long)r;
+}
+
+MW_API void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    long r = mw_mem_mmap(addr, len, prot, flags, fd, off);
+    return mw_sys_failed(r) ? mw_fail_ptr(r) : (void *)r;
 }
 
 MW_API void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
@@ -71,34 +78,36 @@ MW_API void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t o
     return mmap(addr, len, prot, flags, fd, off);
 }
 
-MW_API int munmap(void *addr, size_t len)
+long mw_mem_munmap(void *addr, size_t len)
 {
-    if (mw_page_first() == NULL) {
-        long r = mw_sys_munmap(addr, len);
-        return r ? mw_fail_int(r) : 0;
-    }
+    if (mw_page_first() == NULL)
+        return mw_sys_munmap(addr, len);
     mw_sigmask_t saved;
     mw_table_lock(&saved);
     long r = mw_sys_munmap(addr, len);
     if (r == 0)
         mw_forget((uintptr_t)addr, len);
     mw_table_unlock(&saved);
+    return r;
+}
+
+MW_API int munmap(void *addr, size_t len)
+{
+    long r = mw_mem_munmap(addr, len);
     return r ? mw_fail_int(r) : 0;
 }
 
 /* mprotect and pkey_mprotect: watched pages only learn the program's new
  * protection; the rest is the W^X policy's (or plain) - applied in runs of
  * the same protection between watched pages. */
-static int mw_protect(void *addr, size_t len, int prot, int pkey)
+long mw_mem_protect(void *addr, size_t len, int prot, int pkey)
 {
     uintptr_t start = (uintptr_t)addr;
-    if (mw_untracked_call(prot) || (start & (MW_PAGE_SIZE - 1))) {
-        long r = pkey < 0 ? mw_sys_mprotect(addr, len, prot) : mw_sys_pkey_mprotect(addr, len, prot, pkey);
-        return r ? mw_fail_int(r) : 0;
-    }
+    if (mw_untracked_call(prot) || (start & (MW_PAGE_SIZE - 1)))
+        return pkey < 0 ? mw_sys_mprotect(addr, len, prot) : mw_sys_pkey_mprotect(addr, len, prot, pkey);
     uintptr_t end = start + MW_PAGE_CEIL(len);
     if (end < start)
-        return mw_fail_int(-ENOMEM);
+        return -ENOMEM;
     mw_sigmask_t saved;
     mw_table_lock(&saved);
     long rc = 0;
@@ -115,12 +124,20 @@ static int mw_protect(void *addr, size_t len, int prot, int pkey)
     if (rc == 0 && run < end)
         rc = mw_wx_protect_range(run, end, prot, pkey);
     mw_table_unlock(&saved);
-    return rc ? mw_fail_int(rc) : 0;
+    return rc;
 }
 
-MW_API int mprotect(void *addr, size_t len, int prot) { return mw_protect(addr, len, prot, -1); }
+MW_API int mprotect(void *addr, size_t len, int prot)
+{
+    long r = mw_mem_protect(addr, len, prot, -1);
+    return r ? mw_fail_int(r) : 0;
+}
 
-MW_API int pkey_mprotect(void *addr, size_t len, int prot, int pkey) { return mw_protect(addr, len, prot, pkey); }
+MW_API int pkey_mprotect(void *addr, size_t len, int prot, int pkey)
+{
+    long r = mw_mem_protect(addr, len, prot, pkey);
+    return r ? mw_fail_int(r) : 0;
+}
 
 MW_API void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 {

@@ -22,6 +22,7 @@
 #include "core/sys.h"
 #include "preload/config.h"
 #include "preload/dump.h"
+#include "preload/jitdump.h"
 #include "preload/lifecycle.h"
 #include "trampoline/fault.h"
 #include "trampoline/record.h"
@@ -246,8 +247,11 @@ static void mw_wx_capture(struct mw_thread *t, struct mw_page *p, siginfo_t *inf
         .timestamp_ns = mw_now_ns(),
         .uc = uc,
     };
-    if (mw_dump_capture(&rec, (const void *)lo) > 0)
+    long seq = mw_dump_capture(&rec, (const void *)lo);
+    if (seq > 0) {
         mw_stat_add(&mw_stat_captures, 1);
+        mw_jitdump_capture(&rec, (const void *)lo, seq);
+    }
 }
 
 static int mw_wx_fault(struct mw_thread *t, siginfo_t *info, ucontext_t *uc)
@@ -289,4 +293,5 @@ void mw_capture_start(void)
         return;
     mw_fault_set_code_hook(mw_wx_fault);
     mw_wx_on = 1;
+    mw_jitdump_start();
 }

@@ -17,15 +17,16 @@ static mw_spin_t mw_prog_lock;
 
 static uint64_t mw_bit(int sig) { return 1ULL << (sig - 1); }
 
-int mw_chain_is_managed(int sig)
-{
-    return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP;
-}
+/* The synchronous signals the engine always keeps, and SIGSYS in
+ * MEMWATCH_SYSCALLS=trap mode. */
+static uint64_t mw_managed = (1ULL << (SIGSEGV - 1)) | (1ULL << (SIGBUS - 1)) | (1ULL << (SIGFPE - 1)) |
+                             (1ULL << (SIGILL - 1)) | (1ULL << (SIGTRAP - 1));
 
-uint64_t mw_chain_managed_mask(void)
-{
-    return mw_bit(SIGSEGV) | mw_bit(SIGBUS) | mw_bit(SIGFPE) | mw_bit(SIGILL) | mw_bit(SIGTRAP);
-}
+int mw_chain_is_managed(int sig) { return sig > 0 && sig <= 64 && (mw_managed & mw_bit(sig)); }
+
+uint64_t mw_chain_managed_mask(void) { return mw_managed; }
+
+void mw_chain_add_managed(int sig) { mw_managed |= mw_bit(sig); }
 
 /* Writers run with signals blocked (sigaction interposer), readers in a
  * handler with async signals blocked: the spinlock cannot be re-entered. */
@@ -67,7 +68,8 @@ static int mw_managed_index(int sig)
     case SIGBUS: return 1;
     case SIGFPE: return 2;
     case SIGILL: return 3;
-    default: return 4; /* SIGTRAP */
+    case SIGTRAP: return 4;
+    default: return 5; /* SIGSYS */
     }
 }
 

@@ -28,6 +28,8 @@ struct mw_prog_action {
 int mw_chain_is_managed(int sig);
 /* Bitmask (kernel layout) of the managed signals. */
 uint64_t mw_chain_managed_mask(void);
+/* One more signal for the engine (SIGSYS in trap mode); at start-up only. */
+void mw_chain_add_managed(int sig);
 
 void mw_chain_set(int sig, const struct mw_prog_action *a);
 void mw_chain_get(int sig, struct mw_prog_action *a);

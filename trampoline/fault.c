@@ -32,9 +32,11 @@
 #include "trampoline/route.h"
 
 static mw_code_fault_fn mw_code_hook;
+static mw_sys_trap_fn mw_sys_hook;
 static uintptr_t mw_text_start, mw_text_end;
 
 void mw_fault_set_code_hook(mw_code_fault_fn fn) { mw_code_hook = fn; }
+void mw_fault_set_sys_hook(mw_sys_trap_fn fn) { mw_sys_hook = fn; }
 
 void mw_fault_set_self_text(uintptr_t start, uintptr_t end)
 {
@@ -159,31 +161,39 @@ void mw_signal_entry(int sig, siginfo_t *info, void *ctx)
         handled = mw_fault_segv(t, info, uc);
     else if (t && sig == SIGTRAP)
         handled = mw_step_trap(t, info, uc);
+    else if (sig == SIGSYS && mw_sys_hook)
+        handled = mw_sys_hook(info, uc);
     if (!handled)
         mw_chain_deliver(sig, info, uc, sig != SIGTRAP);
 out:
     errno = saved_errno;
 }
 
+int mw_fault_install_signal(int sig)
+{
+    /* Every other signal stays blocked while we run: no handler of the
+     * program can interrupt the engine half-way (and touch watched memory). */
+    mw_chain_add_managed(sig);
+    struct mw_kernel_sigaction act = {
+        .handler = (void *)mw_signal_entry,
+        .flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART,
+        .mask = ~mw_chain_managed_mask(),
+    }, old;
+    if (mw_sys_rt_sigaction(sig, &act, &old) != 0)
+        return -1;
+    if (old.handler != (void *)mw_signal_entry && old.handler != SIG_DFL) {
+        /* Someone installed a handler before we loaded: it is the program's. */
+        struct mw_prog_action prev = {old.handler, old.flags & ~MW_SA_RESTORER, old.mask};
+        mw_chain_set(sig, &prev);
+    }
+    return 0;
+}
+
 int mw_fault_install(void)
 {
     static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
-    /* Every other signal stays blocked while we run: no handler of the
-     * program can interrupt the engine half-way (and touch watched memory). */
-    uint64_t block = ~mw_chain_managed_mask();
-    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-        struct mw_kernel_sigaction act = {
-            .handler = (void *)mw_signal_entry,
-            .flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART,
-            .mask = block,
-        }, old;
-        if (mw_sys_rt_sigaction(sigs[i], &act, &old) != 0)
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        if (mw_fault_install_signal(sigs[i]) != 0)
             return -1;
-        if (old.handler != (void *)mw_signal_entry && old.handler != SIG_DFL) {
-            /* Someone installed a handler before we loaded: it is the program's. */
-            struct mw_prog_action prev = {old.handler, old.flags & ~MW_SA_RESTORER, old.mask};
-            mw_chain_set(sigs[i], &prev);
-        }
-    }
     return 0;
 }

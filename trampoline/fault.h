@@ -65,6 +65,14 @@ void mw_step_report_once(uint64_t rip, const uint8_t *bytes, unsigned n, const c
 typedef int (*mw_code_fault_fn)(struct mw_thread *t, siginfo_t *info, ucontext_t *uc);
 void mw_fault_set_code_hook(mw_code_fault_fn fn);
 
+/* MEMWATCH_SYSCALLS=trap joins here: a SIGSYS that may be a trapped system
+ * call (preload/seccomp.c). Returns 1 when it carried the call out. */
+typedef int (*mw_sys_trap_fn)(siginfo_t *info, ucontext_t *uc);
+void mw_fault_set_sys_hook(mw_sys_trap_fn fn);
+/* Takes one more signal for the engine (its current handler becomes the
+ * program's). 0 or -1. */
+int mw_fault_install_signal(int sig);
+
 /* The signal entry point, installed for SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP. */
 void mw_signal_entry(int sig, siginfo_t *info, void *ctx);
 /* Installs mw_signal_entry for the managed signals (keeping what was there as

@@ -52,7 +52,7 @@ struct mw_thread {
      * set (the kernel keeps ours). */
     uint64_t prog_blocked;          /* kernel-layout bits, managed signals only */
     uint64_t prog_pending;          /* managed signals sent while "blocked" */
-    siginfo_t prog_pending_info[5]; /* by managed index (chain.c) */
+    siginfo_t prog_pending_info[6]; /* by managed index (chain.c) */
     void *prog_ss_sp;
     size_t prog_ss_size;
     int prog_ss_flags;              /* SS_DISABLE when none */

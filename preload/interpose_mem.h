@@ -1,0 +1,15 @@
+/*
+ * preload/interpose_mem.h - the memory calls' work with raw kernel results
+ * (0 / address, or -errno), for callers that are not the program's libc
+ * calls: the MEMWATCH_SYSCALLS=trap emulation (preload/seccomp.c).
+ */
+#ifndef MW_PRELOAD_INTERPOSE_MEM_H
+#define MW_PRELOAD_INTERPOSE_MEM_H
+
+#include <stddef.h>
+
+long mw_mem_mmap(void *addr, size_t len, int prot, int flags, int fd, long off);
+long mw_mem_munmap(void *addr, size_t len);
+long mw_mem_protect(void *addr, size_t len, int prot, int pkey);
+
+#endif
