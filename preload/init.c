@@ -62,6 +62,7 @@ void mw_init_once(void)
         mw_warn("cannot install the fault handler; watching and capture are off");
     mw_lifecycle_install();
     mw_capture_start();
+    mw_syscalls_start();
     mw_watch_env_start();
     __atomic_store_n(&mw_init_state, 2, __ATOMIC_RELEASE);
 }

@@ -14,6 +14,7 @@ int mw_lifecycle_init_thread_is_self(void);
 /* Other rooms' start-up (no-ops when their feature is off). */
 void mw_capture_start(void);       /* preload/wx.c */
 void mw_watch_env_start(void);     /* preload/watch_env.c */
+void mw_syscalls_start(void);      /* preload/seccomp.c */
 /* Fork child: the capture and log writers start over in a new directory. */
 void mw_dump_after_fork_child(void); /* preload/dump.c */
 
