@@ -7,7 +7,9 @@
  * records as capture_sequence 1, 2, 3...); one more function is compiled the
  * W^X way (mmap read+write, write the code, mprotect read+execute).  Each
  * result is checked against a tree-walking interpreter; the output is the
- * same on every run.
+ * same on every run.  With --busy SECONDS it then spends that long in
+ * generated loops (each expression summed over 1..100000), so that a
+ * profiler has samples inside captured code.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #define PAGE 4096
 
@@ -244,9 +247,82 @@ static int wx_page(void)
     return bad;
 }
 
-int main(void)
+/* ---- --busy SECONDS: a while inside generated code (for profilers) ---- */
+
+/* sum(n) = expr(n) + expr(n-1) + ... + expr(1), the loop itself generated:
+ *   mov rsi, rdi; xor edx, edx
+ *   loop: mov rdi, rsi; <expr>; add rdx, rax; dec rsi; jnz loop
+ *   mov rax, rdx; ret
+ * The expression's code uses rax, rcx, rdi and the stack, never rsi or rdx. */
+static void compile_sum(const struct node *n, struct code *c)
 {
+    static const unsigned char head[] = { 0x48, 0x89, 0xfe, 0x31, 0xd2 }, x_is_n[] = { 0x48, 0x89, 0xf7 },
+        step[] = { 0x48, 0x01, 0xc2, 0x48, 0xff, 0xce }, tail[] = { 0x48, 0x89, 0xd0, 0xc3 };
+    c->n = 0;
+    emit(c, head, sizeof head);
+    size_t loop = c->n;
+    emit(c, x_is_n, sizeof x_is_n);
+    gen(c, n);
+    emit(c, step, sizeof step);
+    unsigned char jnz[6] = { 0x0f, 0x85 };
+    int32_t rel = (int32_t)((long)loop - (long)(c->n + sizeof jnz));
+    memcpy(jnz + 2, &rel, 4);
+    emit(c, jnz, sizeof jnz);
+    emit(c, tail, sizeof tail);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Each expression of the rwx list in turn, rewritten into one rwx page, its
+ * generated sum loop run for a quarter of the time. */
+static int busy(double seconds)
+{
+    static const char *const exprs[] = { "x*x+1", "(x+3)*(x-2)", "x*7-5", "-(x-10)*x+100" };
+    enum { N = 100000 };
+    unsigned char *page = map(PROT_READ | PROT_WRITE | PROT_EXEC);
+    struct code c;
+    int bad = 0;
+    printf("busy for %.1f s in generated code:\n", seconds);
+    for (size_t i = 0; i < sizeof exprs / sizeof exprs[0]; i++) {
+        struct node *tree = parse(exprs[i]);
+        unsigned long want = 0, got = 0, calls = 0;
+        for (long x = N; x >= 1; x--)
+            want += (unsigned long)eval(tree, x);
+        compile_sum(tree, &c);
+        memset(page, 0, PAGE);
+        memcpy(page, c.b, c.n);
+        double end = now_s() + seconds / 4;
+        do {
+            got = (unsigned long)((jitfn)page)(N);
+            calls++;
+        } while (got == want && now_s() < end);
+        printf("sum of %s for x = 1..%d: %ld (%lu calls)\n", exprs[i], N, (long)got, calls);
+        if (got != want) {
+            printf("  MISMATCH: the interpreter says %ld\n", (long)want);
+            bad = 1;
+        }
+    }
+    munmap(page, PAGE);
+    return bad;
+}
+
+int main(int argc, char **argv)
+{
+    double seconds = 0;
+    if (argc == 3 && strcmp(argv[1], "--busy") == 0)
+        seconds = atof(argv[2]);
+    else if (argc != 1) {
+        fprintf(stderr, "usage: exprjit [--busy SECONDS]\n");
+        return 2;
+    }
     int bad = rwx_page();
     bad |= wx_page();
+    if (seconds > 0)
+        bad |= busy(seconds);
     return bad;
 }

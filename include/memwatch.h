@@ -136,6 +136,18 @@ int memwatch_unwatch(memwatch_id_t id);
 /* Accesses counted for watch `id` so far.  -1/ENOENT for an unknown id. */
 int memwatch_region_count(memwatch_id_t id, uint64_t *count);
 
+/* How the pages of a watch are reached while they stay closed (see README):
+ * through a second, private view of the same memory (no other thread ever
+ * sees the page open), or by opening the page around each access (other
+ * threads can slip through meanwhile: the fallback when no second view can
+ * be made). */
+#define MEMWATCH_MODE_ALIAS  1
+#define MEMWATCH_MODE_TOGGLE 2
+#define MEMWATCH_MODE_MIXED  3  /* some pages one way, some the other */
+
+/* The mode of watch `id` (MEMWATCH_MODE_*), or -1 with errno ENOENT. */
+int memwatch_region_mode(memwatch_id_t id);
+
 /* Process-wide counters. */
 typedef struct memwatch_stats {
     /* Accesses that touched a watched byte (the 64-bit _get_trap_count). */

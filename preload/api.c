@@ -93,6 +93,13 @@ MW_API int memwatch_region_count(memwatch_id_t id, uint64_t *count)
     return mw_set_errno(mw_watch_count(id, count));
 }
 
+MW_API int memwatch_region_mode(memwatch_id_t id)
+{
+    mw_init_once();
+    int mode = mw_watch_mode(id);
+    return mode < 0 ? mw_set_errno(mode) : mode;
+}
+
 MW_API int memwatch_get_stats(memwatch_stats_t *stats)
 {
     if (!stats)

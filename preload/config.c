@@ -67,6 +67,8 @@ static void mw_config_read(void)
     mw_cfg.jitdump = jd && mw_strcmp(jd, "1") == 0;
     const char *sc = mw_env("MEMWATCH_SYSCALLS");
     mw_cfg.syscalls_trap = sc && mw_strcmp(sc, "trap") == 0;
+    const char *be = mw_env("MEMWATCH_BACKEND");
+    mw_cfg.backend_toggle = be && mw_strcmp(be, "toggle") == 0;
     mw_cfg.watch = mw_env("MEMWATCH_WATCH");
     mw_cfg.log = mw_env("MEMWATCH_LOG");
     mw_config_log(mw_cfg.log);

@@ -7,6 +7,7 @@
  *   MEMWATCH_LOG       stderr or a file for diagnostics  (quiet)
  *   MEMWATCH_JITDUMP   1 writes a perf jitdump file      (0)
  *   MEMWATCH_SYSCALLS  trap: catch direct mmap/mprotect syscalls (off)
+ *   MEMWATCH_BACKEND   toggle: reach watched pages by mprotect (debugging) (alias)
  */
 #ifndef MW_PRELOAD_CONFIG_H
 #define MW_PRELOAD_CONFIG_H
@@ -18,6 +19,7 @@ struct mw_config {
     int capture;
     int jitdump;
     int syscalls_trap;
+    int backend_toggle;
     const char *watch;     /* MEMWATCH_WATCH as found in the environment, or NULL */
     const char *log;       /* MEMWATCH_LOG, or NULL */
 };

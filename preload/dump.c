@@ -340,4 +340,5 @@ void mw_dump_after_fork_child(void)
         mw_sys_close(mw_accesses_fd);
     mw_proc_fd = mw_captures_fd = mw_accesses_fd = -1;
     mw_seq = 0;
+    { void mw_jitdump_after_fork_child(void); mw_jitdump_after_fork_child(); } /* preload/jitdump.h */
 }

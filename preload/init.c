@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "preload/config.h"
 #include "preload/lifecycle.h"
+#include "trampoline/backend.h"
 #include "trampoline/fault.h"
 #include "trampoline/thread.h"
 #include "trampoline/xstate.h"
@@ -54,7 +55,7 @@ void mw_init_once(void)
         return;
     }
     mw_lifecycle_init_begin();
-    mw_config();
+    mw_backend_force_toggle(mw_config()->backend_toggle);
     mw_xstate_size();
     dl_iterate_phdr(mw_find_self, (void *)(uintptr_t)mw_init_once);
     mw_thread_attach();

@@ -89,13 +89,16 @@ run_sh_test() { # script
     esac
 }
 
-for src in $(find "$ROOT/test" -name 'test_*.c' -o -name 'test_*.sh' | sort); do
-    case "$src" in *"${TEST_FILTER:-}"*) ;; *) continue;; esac
-    case "$src" in
-        */support/*) ;;
-        *.c) run_c_test "$src" ;;
-        *.sh) run_sh_test "$src" ;;
-    esac
+# Programs first, then scripts: a script may use the programs' binaries.
+for kind in c sh; do
+    for src in $(find "$ROOT/test" -name "test_*.$kind" | sort); do
+        case "$src" in *"${TEST_FILTER:-}"*) ;; *) continue;; esac
+        case "$src" in
+            */support/*) ;;
+            *.c) run_c_test "$src" ;;
+            *.sh) run_sh_test "$src" ;;
+        esac
+    done
 done
 
 [ $skip -gt 0 ] && echo "$skip skipped"

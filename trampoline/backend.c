@@ -10,10 +10,16 @@
 #include "core/log.h"
 #include "core/sys.h"
 
+static int mw_toggle_only;
+
+void mw_backend_force_toggle(int on) { mw_toggle_only = on; }
+
 int mw_backend_attach(struct mw_page **pages, size_t n, const struct mw_map *m)
 {
     if (m->special)
         return -ENOTSUP;
+    if (mw_toggle_only)
+        return mw_toggle_attach(pages, n, m);
     int rc = mw_alias_attach(pages, n, m);
     if (rc == 0)
         return 0;

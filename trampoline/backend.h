@@ -25,6 +25,9 @@
 #include "trampoline/maps.h"
 #include "trampoline/table.h"
 
+/* Debugging knob (MEMWATCH_BACKEND=toggle): every watch toggles. */
+void mw_backend_force_toggle(int on);
+
 /* Puts the n new pages pages[0..n) - consecutive, one mapping m - under
  * watch with their view protection (mw_page_watch_prot); their prog_prot is
  * set.  Returns 0 or -errno (nothing changed then). */

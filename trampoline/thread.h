@@ -9,7 +9,9 @@
  *     the code slots where relocated instructions run (exec.c), made lazily
  *     at the thread's first watched access;
  *   - the per-thread site cache of decoded instructions (site.c);
- *   - nesting state: handler depth, callback in progress, single-step.
+ *   - a callback in progress (its own accesses are not reported), a rep
+ *     string instruction continuing natively, the program's view of its
+ *     signal mask and alternate stack.
  * Threads made by pthread_create get theirs before the start routine runs
  * (preload/interpose_thread.c); any other thread gets one at its first fault.
  */
@@ -29,20 +31,12 @@ struct mw_thread {
     struct mw_thread *next;         /* registry list (thread.c) */
     int tid;
     volatile int reading;           /* big-reader lock depth; only this thread writes it */
-    int handler_depth;              /* nested entries into the signal entry point */
     int in_callback;                /* a user callback runs: its own accesses are silent */
-    int in_program_handler;         /* the program's handler for a sync signal runs (bitmask by signal) */
     void *altstack;                 /* base of the mapping (guard page first) */
-    int in_handler;                 /* depth of program handlers we called for managed signals */
     size_t altstack_len;
     struct mw_exec_area *exec;      /* executor pages, made at the first watched access */
     struct mw_site_cache *sites;    /* decoded instruction cache, made with exec */
     char *bounce;                   /* straddling accesses run here (4 pages, made with exec) */
-    /* single-step fallback in flight: the page opened and what to restore */
-    uintptr_t step_page;
-    int step_view_prot;
-    int step_prog_tf;               /* the program had TF set itself */
-    uintptr_t step_rip;
     /* rep string continuation: the instruction already counted */
     uintptr_t rep_rip;
     uint64_t rep_count_left;

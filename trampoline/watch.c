@@ -190,6 +190,21 @@ int mw_watch_count(memwatch_id_t id, uint64_t *count)
     return w ? 0 : -ENOENT;
 }
 
+int mw_watch_mode(memwatch_id_t id)
+{
+    mw_sigmask_t saved;
+    mw_table_lock(&saved);
+    struct mw_watch *w = mw_watch_find(id);
+    int mode = w ? 0 : -ENOENT;
+    for (uintptr_t a = w ? MW_PAGE_FLOOR(w->start) : 0; w && a < w->end; a += MW_PAGE_SIZE) {
+        struct mw_page *p = mw_page_find(a);
+        if (p)
+            mode |= p->backend == MW_BACKEND_ALIAS ? MEMWATCH_MODE_ALIAS : MEMWATCH_MODE_TOGGLE;
+    }
+    mw_table_unlock(&saved);
+    return mode;
+}
+
 int mw_watch_any_page(uintptr_t start, uintptr_t end)
 {
     for (uintptr_t a = MW_PAGE_FLOOR(start); a < end; a += MW_PAGE_SIZE) {

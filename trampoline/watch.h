@@ -34,6 +34,8 @@ int mw_watch_stop(memwatch_id_t id, int prot);
 /* The id of the watch starting at (else containing) addr, or 0. */
 memwatch_id_t mw_watch_lookup(uintptr_t addr);
 int mw_watch_count(memwatch_id_t id, uint64_t *count);
+/* MEMWATCH_MODE_* of the watch's pages, or -ENOENT. */
+int mw_watch_mode(memwatch_id_t id);
 
 /* The program's own calls, with the table lock held by the caller:
  * munmap (or MAP_FIXED over, or mremap away) of [start, end): the pages are
