@@ -56,12 +56,13 @@ long mw_mem_mmap(void *addr, size_t len, int prot, int flags, int fd, long off)
         return (long)mw_sys_mmap(addr, len, prot, flags, fd, off);
     mw_sigmask_t saved;
     mw_table_lock(&saved);
-    int view = mw_wx_tracks(prot) ? mw_wx_view(prot, 1) : prot;
+    int fresh = (flags & MAP_ANONYMOUS) != 0;
+    int view = mw_wx_tracks(prot) ? mw_wx_view(prot, !fresh) : prot;
     void *r = mw_sys_mmap(addr, len, view, flags, fd, off);
     if (!mw_sys_failed((long)r)) {
         mw_forget((uintptr_t)r, len); /* whatever was there (MAP_FIXED) is gone */
         if (mw_wx_tracks(prot))
-            mw_wx_on_map((uintptr_t)r, (uintptr_t)r + MW_PAGE_CEIL(len), prot);
+            mw_wx_on_map((uintptr_t)r, (uintptr_t)r + MW_PAGE_CEIL(len), prot, fresh);
     }
     mw_table_unlock(&saved);
     return (long)r;

@@ -63,9 +63,9 @@ static void mw_code_unref(struct mw_page *p)
         mw_free(c);
 }
 
-void mw_wx_on_map(uintptr_t start, uintptr_t end, int prot)
+void mw_wx_on_map(uintptr_t start, uintptr_t end, int prot, int fresh)
 {
-    struct mw_code *fresh = NULL;
+    struct mw_code *region = NULL;
     for (uintptr_t a = start; a < end; a += MW_PAGE_SIZE) {
         struct mw_page *p = mw_page_find(a);
         if (p && p->code) {
@@ -79,16 +79,19 @@ void mw_wx_on_map(uintptr_t start, uintptr_t end, int prot)
         }
         if (!mw_wx_tracks(prot) || (p && (p->nwatches || p->backend)))
             continue;
-        if (!fresh && !(fresh = mw_code_new(start, end)))
+        if (!region && !(region = mw_code_new(start, end)))
             return;
         p = mw_page_get(a, prot);
         if (!p)
             return;
-        p->code = fresh;
-        fresh->pages++;
+        p->code = region;
+        region->pages++;
         p->prog_prot = prot;
-        p->dirty = 1;
-        p->view_prot = mw_wx_view(prot, 1);
+        /* A new anonymous mapping holds zeros: nothing written yet, so it
+         * starts clean (its first write faults and marks it).  Memory made
+         * executable later may have been written any time before. */
+        p->dirty = !fresh;
+        p->view_prot = mw_wx_view(prot, p->dirty);
     }
 }
 
@@ -189,7 +192,7 @@ long mw_wx_protect_range(uintptr_t start, uintptr_t end, int prot, int pkey)
         if (rc != 0)
             return rc;
     }
-    mw_wx_on_map(start, end, prot);
+    mw_wx_on_map(start, end, prot, 0);
     return 0;
 }
 
@@ -200,25 +203,41 @@ static int mw_capturable(struct mw_page *q, const struct mw_code *c)
     return q && q->code == c && q->dirty && (q->prog_prot & PROT_EXEC);
 }
 
-/* The run of dirty, resident pages of p's region around p. */
+/* Is the page resident?  Answers for a window of pages at a time: one
+ * mincore call per 256 pages, not per page. */
+struct mw_residency {
+    uintptr_t base;
+    unsigned char vec[256];
+    int valid;
+};
+
+static int mw_resident(struct mw_residency *r, uintptr_t a)
+{
+    if (!r->valid || a < r->base || a >= r->base + sizeof r->vec * MW_PAGE_SIZE) {
+        r->base = a >= 128 * MW_PAGE_SIZE ? a - 128 * MW_PAGE_SIZE : 0;
+        r->valid = mw_sys_mincore((void *)r->base, sizeof r->vec * MW_PAGE_SIZE, r->vec) == 0;
+        if (!r->valid) { /* part of the window is not mapped: ask for this page alone */
+            unsigned char one = 1;
+            mw_sys_mincore((void *)a, MW_PAGE_SIZE, &one);
+            return one & 1;
+        }
+    }
+    return r->vec[(a - r->base) / MW_PAGE_SIZE] & 1;
+}
+
+/* The run of dirty pages of p's region around p.  Pages never touched are
+ * left out (a range made executable by mprotect is dirty as a whole: its
+ * past is unknown, but an untouched page holds nothing that ran); fresh
+ * anonymous mappings need no such guess, their dirty bits are exact. */
 static void mw_dirty_run(struct mw_page *p, uintptr_t *lo, uintptr_t *hi)
 {
+    struct mw_residency r = {.valid = 0};
     uintptr_t a = p->addr, b = p->addr + MW_PAGE_SIZE;
-    while (a > p->code->start && mw_capturable(mw_page_find(a - MW_PAGE_SIZE), p->code))
+    while (a > p->code->start && mw_capturable(mw_page_find(a - MW_PAGE_SIZE), p->code) &&
+           mw_resident(&r, a - MW_PAGE_SIZE))
         a -= MW_PAGE_SIZE;
-    while (b < p->code->end && mw_capturable(mw_page_find(b), p->code))
+    while (b < p->code->end && mw_capturable(mw_page_find(b), p->code) && mw_resident(&r, b))
         b += MW_PAGE_SIZE;
-    /* Pages never touched hold nothing that ran or will run now. */
-    unsigned char vec[256];
-    if (b - a <= sizeof vec * MW_PAGE_SIZE && mw_sys_mincore((void *)a, b - a, vec) == 0) {
-        size_t i = (p->addr - a) / MW_PAGE_SIZE, first = i, last = i;
-        while (first > 0 && (vec[first - 1] & 1))
-            first--;
-        while (last + 1 < (b - a) / MW_PAGE_SIZE && (vec[last + 1] & 1))
-            last++;
-        b = a + (last + 1) * MW_PAGE_SIZE;
-        a = a + first * MW_PAGE_SIZE;
-    }
     *lo = a;
     *hi = b;
 }
@@ -254,23 +273,36 @@ static void mw_wx_capture(struct mw_thread *t, struct mw_page *p, siginfo_t *inf
     }
 }
 
+/* An instruction fetch: the page-fault error code says so; where it is
+ * missing (valgrind's signal contexts carry none) the fault address tells -
+ * RIP itself, or the next page for an instruction that straddles into it. */
+static int mw_is_fetch(uint64_t err, uintptr_t addr, uintptr_t rip)
+{
+    if (err & MW_PF_INSTR)
+        return 1;
+    if (err & MW_PF_WRITE)
+        return 0;
+    return addr == rip || (addr > rip && addr - rip < 16 && addr == MW_PAGE_FLOOR(addr));
+}
+
 static int mw_wx_fault(struct mw_thread *t, siginfo_t *info, ucontext_t *uc)
 {
     uint64_t err = (uint64_t)uc->uc_mcontext.gregs[REG_ERR];
     uintptr_t addr = (uintptr_t)info->si_addr;
+    uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
     int handled = 1;
     mw_sigmask_t saved;
     mw_table_lock(&saved);
     struct mw_page *p = mw_page_find(MW_PAGE_FLOOR(addr));
     if (!p || !p->code) {
         handled = p == NULL; /* untracked meanwhile: run it again */
-    } else if (err & MW_PF_INSTR) {
+    } else if (mw_is_fetch(err, addr, rip)) {
         if (!(p->prog_prot & PROT_EXEC))
             handled = 0;
         else if (p->dirty)
             mw_wx_capture(t, p, info, uc);
         /* else another thread captured it first: just run it */
-    } else if (err & MW_PF_WRITE) {
+    } else if ((err & MW_PF_WRITE) || !(p->view_prot & PROT_WRITE)) {
         if (!(p->prog_prot & PROT_WRITE)) {
             handled = 0;
         } else if (!p->dirty) {

@@ -31,8 +31,9 @@ int mw_wx_tracks(int prot);
 /* The protection a tracked page really gets. */
 int mw_wx_view(int prog_prot, int dirty);
 /* The program mapped or protected [start, end) with prot (the call
- * succeeded, with the protections mw_wx_protect_range applied). */
-void mw_wx_on_map(uintptr_t start, uintptr_t end, int prot);
+ * succeeded, with the protections mw_wx_view gives).  fresh: a new
+ * anonymous mapping, all zeros, nothing written yet. */
+void mw_wx_on_map(uintptr_t start, uintptr_t end, int prot, int fresh);
 /* The pages are gone (munmap, MAP_FIXED over them). */
 void mw_wx_on_unmap(uintptr_t start, uintptr_t end);
 /* mremap moved [old, old + old_len) to [new, new + new_len). */

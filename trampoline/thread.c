@@ -25,6 +25,7 @@ static struct mw_thread *mw_registry;
 static mw_spin_t mw_registry_lock;   /* also the writers' mutex: one writer at a time */
 static volatile int mw_writer_active;
 static volatile int mw_writer_tid;   /* for mw_write_held() */
+static int mw_writer_depth;          /* the holder may take it again (see mw_write_begin) */
 
 void mw_sigblock_all(mw_sigmask_t *old)
 {
@@ -162,9 +163,16 @@ void mw_read_begin(struct mw_thread *t)
 
 void mw_read_end(struct mw_thread *t) { __atomic_store_n(&t->reading, t->reading - 1, __ATOMIC_RELEASE); }
 
+/* Re-entrant for its holder: while the table is held, something the library
+ * calls may call back into an interposer on the same thread (a sanitizer's
+ * report maps memory); that nested writer must not wait for itself. */
 void mw_write_begin(void)
 {
     struct mw_thread *self = mw_self;
+    if (mw_write_held()) {
+        mw_writer_depth++;
+        return;
+    }
     mw_spin_lock(&mw_registry_lock);
     __atomic_store_n(&mw_writer_active, 1, __ATOMIC_SEQ_CST);
     for (struct mw_thread *t = mw_registry; t; t = t->next) {
@@ -178,6 +186,10 @@ void mw_write_begin(void)
 
 void mw_write_end(void)
 {
+    if (mw_writer_depth > 0) {
+        mw_writer_depth--;
+        return;
+    }
     mw_writer_tid = 0;
     __atomic_store_n(&mw_writer_active, 0, __ATOMIC_RELEASE);
     mw_spin_unlock(&mw_registry_lock);

@@ -12,7 +12,6 @@ set -u
 : "${TESTBIN:=$BUILD/test}"
 export ROOT BUILD TESTBIN
 
-LIB="$BUILD/libmemwatch.so"
 CAPBIN="$TESTBIN/capture"
 CAPSRC="$ROOT/test/capture"
 
@@ -31,7 +30,7 @@ skip() {
 
 command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
 command -v gcc >/dev/null 2>&1 || skip "gcc is not installed"
-[ -f "$LIB" ] || fail "$LIB is not built (make build/libmemwatch.so)"
+[ -f "$BUILD/libmemwatch.so" ] || fail "$BUILD/libmemwatch.so is not built (make build/libmemwatch.so)"
 # shellcheck disable=SC3045 # dash and bash have it; without, a crash test may leave a core
 ulimit -c 0 2>/dev/null || :
 mkdir -p "$CAPBIN" || fail "cannot make $CAPBIN"
@@ -43,6 +42,11 @@ else
     trap 'rm -rf "$TMP"' EXIT
     trap 'rm -rf "$TMP"; exit 1' INT TERM
 fi
+
+# A snapshot of the library: a rebuild while the test runs must not make a
+# program start without it (ld.so would only warn and run it bare).
+LIB="$TMP/libmemwatch.so"
+cp "$BUILD/libmemwatch.so" "$LIB" || fail "cannot copy $BUILD/libmemwatch.so"
 
 # build_prog NAME: test/capture/NAME.c -> $CAPBIN/NAME
 build_prog() {
@@ -68,6 +72,12 @@ run_lib() {
     rc=0
     MWT_INFO="$_out.info" timeout -s KILL 120 env LD_PRELOAD="$LIB" MEMWATCH_DUMP_DIR="$_dump" "$@" \
         >"$_out.out" 2>"$_out.err" || rc=$?
+}
+
+# quiet OUT: the library said nothing on the program's stderr.
+quiet() {
+    [ -s "$1.err" ] && fail "stderr with the library: $(head -c 600 "$1.err")"
+    return 0
 }
 
 # same_output PLAINOUT LIBOUT: the program said the same with and without us.

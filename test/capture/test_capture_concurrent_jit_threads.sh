@@ -22,7 +22,7 @@ for round in 1 2 3; do
     run_lib "$TMP/lib" "$TMP/dump" "$P"
     [ "$rc" -eq 0 ] || fail "round $round: exit status $rc with the library; stdout: $(cat "$TMP/lib.out") stderr: $(cat "$TMP/lib.err")"
     same_output "$TMP/plain" "$TMP/lib"
-    [ -s "$TMP/lib.err" ] && fail "round $round: the library wrote on stderr: $(cat "$TMP/lib.err")"
+    quiet "$TMP/lib"
     check '
 import struct, sys
 from dumpcheck import *

@@ -16,7 +16,7 @@ grep -q "rwx page is rwxp" "$TMP/plain.out" || fail "the program does not see it
 run_lib "$TMP/lib" "$TMP/dump" MEMWATCH_CAPTURE=0 "$P"
 [ "$rc" -eq 0 ] || fail "exit status $rc with the library; stdout: $(cat "$TMP/lib.out") stderr: $(cat "$TMP/lib.err")"
 same_output "$TMP/plain" "$TMP/lib"
-[ -s "$TMP/lib.err" ] && fail "the library wrote on stderr: $(cat "$TMP/lib.err")"
+quiet "$TMP/lib"
 
 check '
 import os, sys

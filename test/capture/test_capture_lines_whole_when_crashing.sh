@@ -31,6 +31,7 @@ for mode in segv abort fault kill _exit thread; do
     got=$(tail -n 1 "$TMP/lib.out")
     case $got in "$ending"*) ;; *) fail "$mode: with the library the program ends with '$got', expected '$ending'; stderr: $(cat "$TMP/lib.err")" ;; esac
     same_output "$TMP/plain" "$TMP/lib"
+    quiet "$TMP/lib"
     check '
 import sys
 from dumpcheck import *

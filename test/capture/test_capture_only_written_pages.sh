@@ -19,6 +19,7 @@ run_plain "$TMP/plain" "$P"
 run_lib "$TMP/lib" "$TMP/dump" "$P" "$VARIANT"
 [ "$rc" -eq 0 ] || fail "exit status $rc with the library; stdout: $(cat "$TMP/lib.out") stderr: $(cat "$TMP/lib.err")"
 same_output "$TMP/plain" "$TMP/lib"
+quiet "$TMP/lib"
 echo "$VARIANT: $(grep hugekb "$TMP/lib.info")"
 if [ "$VARIANT" = huge ] && grep -q '^hugekb 0$' "$TMP/lib.info"; then
     skip "the kernel gave no huge page (THP: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null))"

@@ -45,6 +45,6 @@ int main(void)
     EXPECT_TRAPS(0, r = wa_ld64(edge));
     CHECK_EQ(r, v);
     _unwatch_address(two + PAGE + 100, PROT_READ | PROT_WRITE);
-    CHECK_EQ(*(uint64_t *)edge, v);
+    CHECK_EQ(wa_ld64(edge), v); /* unaligned: asm, not a C pointer */
     return mwtest_done();
 }
