@@ -82,8 +82,10 @@ static void mw_watch_fault(struct mw_thread *t, struct mw_page *p, siginfo_t *in
         mw_step_report_once(rip, s->bytes, s->insn.len, "the engine could not complete it");
 }
 
-/* SIGSEGV: ours, or not.  Returns 1 when handled. */
-static int mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucontext_t *uc)
+/* SIGSEGV: ours, or not.  Returns 1 when handled, 0 when it is the
+ * program's, 2 when the relocated instruction raised *deliver for the
+ * program. */
+static int mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucontext_t *uc, siginfo_t *deliver)
 {
     if (info->si_code != SEGV_ACCERR)
         return 0;
@@ -120,16 +122,13 @@ static int mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucontext_t *uc)
     case MW_STEP:
     case MW_RETRY:
         return 1;
-    case MW_DELIVER: {
-        siginfo_t si;
-        memset(&si, 0, sizeof si);
-        si.si_signo = out.signo;
-        si.si_code = out.code;
-        si.si_addr = (void *)out.addr;
+    case MW_DELIVER:
+        memset(deliver, 0, sizeof *deliver);
+        deliver->si_signo = out.signo;
+        deliver->si_code = out.code;
+        deliver->si_addr = (void *)out.addr;
         mw_record_deliver(&rec, t);
-        mw_chain_deliver(out.signo, &si, uc, 0);
-        return 1;
-    }
+        return 2;
     default:
         return 0;
     }
@@ -143,30 +142,35 @@ static int mw_fault_in_self(ucontext_t *uc)
     return rip >= mw_text_start && rip < mw_text_end;
 }
 
+/* errno belongs to the interrupted code: the engine's own work must not
+ * change it, while a program handler we hand over to may (as it could
+ * without us) - so it is put back before that hand-over, not after. */
 void mw_signal_entry(int sig, siginfo_t *info, void *ctx)
 {
     ucontext_t *uc = ctx;
     int saved_errno = errno;
     struct mw_thread *t = mw_thread_self();
-    if (t && mw_exec_recover(t, sig, info, uc))
-        goto out;
-    if (info->si_code > 0 && sig != SIGTRAP && mw_fault_in_self(uc)) {
+    int handled = 0;
+    siginfo_t raised;
+    if (t && mw_exec_recover(t, sig, info, uc)) {
+        handled = 1;
+    } else if (info->si_code > 0 && sig != SIGTRAP && mw_fault_in_self(uc)) {
         mw_warn("internal fault (signal %d at %p, address %p); ending the process", sig,
                 (void *)mw_ctx_rip(uc), info->si_addr);
         mw_chain_die(sig, 1);
-        goto out;
-    }
-    int handled = 0;
-    if (t && sig == SIGSEGV)
-        handled = mw_fault_segv(t, info, uc);
-    else if (t && sig == SIGTRAP)
+        handled = 1;
+    } else if (t && sig == SIGSEGV) {
+        handled = mw_fault_segv(t, info, uc, &raised);
+    } else if (t && sig == SIGTRAP) {
         handled = mw_step_trap(t, info, uc);
-    else if (sig == SIGSYS && mw_sys_hook)
+    } else if (sig == SIGSYS && mw_sys_hook) {
         handled = mw_sys_hook(info, uc);
-    if (!handled)
-        mw_chain_deliver(sig, info, uc, sig != SIGTRAP);
-out:
+    }
     errno = saved_errno;
+    if (handled == 2)
+        mw_chain_deliver(raised.si_signo, &raised, uc, 0);
+    else if (!handled)
+        mw_chain_deliver(sig, info, uc, sig != SIGTRAP);
 }
 
 int mw_fault_install_signal(int sig)
