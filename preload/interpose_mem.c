@@ -79,6 +79,16 @@ MW_API void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t o
     return mmap(addr, len, prot, flags, fd, off);
 }
 
+void mw_mem_unmapped(uintptr_t start, uintptr_t end)
+{
+    if (mw_page_first() == NULL)
+        return;
+    mw_sigmask_t saved;
+    mw_table_lock(&saved);
+    mw_forget(start, end - start);
+    mw_table_unlock(&saved);
+}
+
 long mw_mem_munmap(void *addr, size_t len)
 {
     if (mw_page_first() == NULL)

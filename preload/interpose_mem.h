@@ -11,5 +11,8 @@
 long mw_mem_mmap(void *addr, size_t len, int prot, int flags, int fd, long off);
 long mw_mem_munmap(void *addr, size_t len);
 long mw_mem_protect(void *addr, size_t len, int prot, int pkey);
+/* [start, end) was unmapped behind the interposers' back (the dynamic
+ * loader's own munmap at dlclose): forget the watches and code regions there. */
+void mw_mem_unmapped(uintptr_t start, uintptr_t end);
 
 #endif

@@ -123,8 +123,8 @@ static long mw_jit_writev(int fd, struct mw_iovec *iov, int n)
 }
 
 /* Opens (making it, with its header and marker, when new) this process's
- * file.  Caller holds mw_jit_lock. */
-static int mw_jit_open_locked(void)
+ * file; now stamps the header.  Caller holds mw_jit_lock. */
+static int mw_jit_open_locked(uint64_t now)
 {
     if (mw_jit_fd >= 0 || mw_jit_failed)
         return mw_jit_fd;
@@ -172,7 +172,7 @@ static int mw_jit_open_locked(void)
             .total_size = sizeof h,
             .elf_mach = EM_X86_64,
             .pid = (uint32_t)pid,
-            .timestamp = mw_jit_now(),
+            .timestamp = now, /* not after the first record's */
         };
         struct mw_iovec iov = {&h, sizeof h};
         long rc = mw_jit_writev((int)fd, &iov, 1);
@@ -208,7 +208,7 @@ void mw_jitdump_capture(const struct mw_capture_record *rec, const void *bytes, 
      * sample inside it comes later. */
     uint64_t now = mw_jit_now();
     mw_spin_lock(&mw_jit_lock);
-    int fd = mw_jit_open_locked();
+    int fd = mw_jit_open_locked(now);
     mw_spin_unlock(&mw_jit_lock);
     if (fd < 0)
         return;

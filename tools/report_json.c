@@ -133,10 +133,10 @@ static void mwt_json_hunk(struct mwt_jw *w, const struct mwt_step *s, const stru
     mwt_jw_arr(w);
     for (size_t i = h->begin; i < h->end; i++) {
         const struct mwt_dop *op = &s->ops[i];
-        if (op->kind == MWT_ADD)
-            mwt_json_line(w, &s->new, &s->new.lines[op->b], name[op->kind]);
-        else
+        if (op->kind == MWT_DEL)
             mwt_json_line(w, &s->old, &s->old.lines[op->a], name[op->kind]);
+        else /* context: the new capture's line, as in the text report */
+            mwt_json_line(w, &s->new, &s->new.lines[op->b], name[op->kind]);
     }
     mwt_jw_end_arr(w);
 }

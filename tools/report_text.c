@@ -85,10 +85,12 @@ static void mwt_text_hunk(const struct mwt_step *s, const struct mwt_hunk *h)
     for (size_t i = h->begin; i < h->end; i++) {
         const struct mwt_dop *op = &s->ops[i];
         char prefix[5] = { ' ', ' ', (char)op->kind, ' ', '\0' };
-        if (op->kind == MWT_ADD)
-            mwt_dline_print(stdout, prefix, &s->new, &s->new.lines[op->b]);
-        else
+        /* Context and + lines are the new capture, at its addresses (in
+         * order); - lines are the old one, at the addresses they had. */
+        if (op->kind == MWT_DEL)
             mwt_dline_print(stdout, prefix, &s->old, &s->old.lines[op->a]);
+        else
+            mwt_dline_print(stdout, prefix, &s->new, &s->new.lines[op->b]);
     }
 }
 
