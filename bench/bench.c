@@ -79,7 +79,7 @@ static double bench_bare(int n)
 }
 
 /* --- watched accesses ---------------------------------------------------- */
-enum op { OP_BYTE_WRITE, OP_READ8, OP_LOCK_ADD, OP_REP_MOVSB64, OP_RIP_REL, OP_UNWATCHED_SAME_PAGE };
+enum op { OP_BYTE_WRITE, OP_READ8, OP_LOCK_ADD, OP_REP_MOVSB64, OP_RIP_REL, OP_UNWATCHED_SAME_PAGE, OP_OTHER_PAGE };
 
 static char rip_page[4096] __attribute__((aligned(4096)));
 static char src64[64];
@@ -98,6 +98,7 @@ static void do_op(enum op op, char *p)
     }
     case OP_RIP_REL: __asm__ volatile("movl $5, rip_page+16(%%rip)" ::: "memory"); break;
     case OP_UNWATCHED_SAME_PAGE: __asm__ volatile("movb $7, 1024(%0)" ::"r"(p) : "memory"); break;
+    case OP_OTHER_PAGE: __asm__ volatile("movb $7, 8192(%0)" ::"r"(p) : "memory"); break;
     }
 }
 
@@ -176,7 +177,7 @@ static double bench_wx(int n)
 
 static void row(const char *what, double ns, double bare)
 {
-    printf("%-44s %9.2f us   %6.2fx\n", what, ns / 1000, ns / bare);
+    printf("%-50s %10.3f us   %7.3fx\n", what, ns / 1000, ns / bare);
 }
 
 int main(int argc, char **argv)
@@ -184,8 +185,17 @@ int main(int argc, char **argv)
     int n = argc > 1 ? atoi(argv[1]) : 20000;
     memset(src64, 0x5a, sizeof src64);
     double bare = bench_bare(n);
-    printf("libmemwatch bench: %d operations per figure, best of %d rounds\n", n, ROUNDS);
-    printf("%-44s %9s      %7s\n", "operation", "per op", "x bare");
+    char cpu[128] = "?";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "model name : %127[^\n]", cpu) == 1)
+            break;
+    if (f)
+        fclose(f);
+    printf("libmemwatch bench: %d operations per figure, best of %d rounds; %s, %ld CPUs\n", n, ROUNDS, cpu,
+           sysconf(_SC_NPROCESSORS_ONLN));
+    printf("%-50s %10s      %8s\n", "operation", "per op", "x bare");
     row("bare SIGSEGV round trip (fault+handler+sigreturn)", bare, bare);
     row("watched 1-byte write", bench_watch(OP_BYTE_WRITE, 1, n, 0), bare);
     row("watched 8-byte read", bench_watch(OP_READ8, 1, n, 0), bare);
@@ -193,6 +203,7 @@ int main(int argc, char **argv)
     row("watched 64-byte rep movsb", bench_watch(OP_REP_MOVSB64, 1, n, 0), bare);
     row("watched RIP-relative store", bench_watch(OP_RIP_REL, 1, n, 0), bare);
     row("unwatched byte on a watched page (silent)", bench_watch(OP_UNWATCHED_SAME_PAGE, 1, n, 0), bare);
+    row("unwatched access on another page", bench_watch(OP_OTHER_PAGE, 1, n, 0), bare);
     row("lock add, 2 threads, own pages", bench_watch(OP_LOCK_ADD, 2, n, 0), bare);
     row("lock add, 4 threads, own pages", bench_watch(OP_LOCK_ADD, 4, n, 0), bare);
     row("lock add, 2 threads, one shared page", bench_watch(OP_LOCK_ADD, 2, n, 1), bare);
