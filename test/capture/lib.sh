@@ -85,6 +85,20 @@ same_output() {
     cmp -s "$1.out" "$2.out" || fail "stdout differs with the library: $(diff "$1.out" "$2.out" | head -n 10 | tr '\n' ' ')"
 }
 
+# run_both NAME: builds prog NAME (as $P), runs it without and with the
+# library (into $TMP/dump); both succeed, say the same, and the library says
+# nothing on stderr.
+run_both() {
+    build_prog "$1"
+    P="$CAPBIN/$1"
+    run_plain "$TMP/plain" "$P"
+    [ "$rc" -eq 0 ] || fail "the program fails without the library (exit $rc): $(cat "$TMP/plain.out")"
+    run_lib "$TMP/lib" "$TMP/dump" "$P"
+    [ "$rc" -eq 0 ] || fail "exit status $rc with the library; stdout: $(cat "$TMP/lib.out") stderr: $(cat "$TMP/lib.err")"
+    same_output "$TMP/plain" "$TMP/lib"
+    quiet "$TMP/lib"
+}
+
 # check PYTHON-SOURCE [ARGS...]: runs the checks with dumpcheck importable;
 # the arguments reach it as sys.argv[1:].
 check() {

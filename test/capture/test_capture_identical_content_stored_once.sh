@@ -7,15 +7,7 @@
 # shellcheck source=test/capture/lib.sh
 . "$ROOT/test/capture/lib.sh"
 
-build_prog prog_same_content
-P="$CAPBIN/prog_same_content"
-
-run_plain "$TMP/plain" "$P"
-[ "$rc" -eq 0 ] || fail "the program fails without the library (exit $rc): $(cat "$TMP/plain.out")"
-run_lib "$TMP/lib" "$TMP/dump" "$P"
-[ "$rc" -eq 0 ] || fail "exit status $rc with the library; stdout: $(cat "$TMP/lib.out") stderr: $(cat "$TMP/lib.err")"
-same_output "$TMP/plain" "$TMP/lib"
-quiet "$TMP/lib"
+run_both prog_same_content
 
 check '
 import os, sys
