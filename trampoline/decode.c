@@ -13,6 +13,7 @@
 #include "trampoline/decode.h"
 
 #include <Zydis/Zydis.h>
+#include <cpuid.h>
 #include <string.h>
 
 #include "trampoline/xstate.h"
@@ -176,7 +177,14 @@ static int mw_classify_stack(const ZydisDecodedInstruction *zi, const ZydisDecod
         return mw_unsupported(out, "stack instruction");
     }
     const ZydisDecodedOperand *op = &ops[0];
-    if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+    if (op->type == ZYDIS_OPERAND_TYPE_REGISTER && ZydisRegisterGetClass(op->reg.value) == ZYDIS_REGCLASS_SEGMENT) {
+        /* push fs / push gs store the selector, which the handler shares
+         * with the program; popping one would load a segment */
+        if (!is_push || (op->reg.value != ZYDIS_REGISTER_FS && op->reg.value != ZYDIS_REGISTER_GS))
+            return mw_unsupported(out, "pop of a segment register");
+        out->stack_src = MW_STACK_SEG;
+        out->reg = op->reg.value == ZYDIS_REGISTER_FS ? MW_SEG_FS : MW_SEG_GS;
+    } else if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
         out->reg = (int8_t)mw_gpr_number(op->reg.value);
         if (out->reg < 0 || out->reg >= MW_GPR_COUNT)
             return mw_unsupported(out, "push/pop of a segment register");
@@ -194,6 +202,39 @@ static int mw_classify_stack(const ZydisDecodedInstruction *zi, const ZydisDecod
         return mw_unsupported(out, "push/pop operand");
     }
     return 0;
+}
+
+/* A near branch with an operand-size prefix (and no REX.W) is a 16-bit
+ * branch on AMD processors - the target and the stack slot are 16 bits wide -
+ * and ignores the prefix on Intel's: it must be read as this CPU runs it. */
+static int mw_cpu_is_amd(void)
+{
+    static int amd = -1;
+    if (amd < 0) {
+        unsigned a, b, c, d;
+        __cpuid(0, a, b, c, d);
+        amd = b == 0x68747541 /* "Auth"enticAMD */ || b == 0x6f677948 /* "Hygo"nGenuine */;
+    }
+    return amd;
+}
+
+static int mw_decoder_init(ZydisDecoder *d)
+{
+    if (!ZYAN_SUCCESS(ZydisDecoderInit(d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)))
+        return -1;
+    /* relative branches: Zydis knows (their immediate shrinks too) */
+    if (mw_cpu_is_amd() && !ZYAN_SUCCESS(ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_AMD_BRANCHES, ZYAN_TRUE)))
+        return -1;
+    return 0;
+}
+
+/* indirect branches and ret: Zydis 4 says 64 bits whatever the CPU */
+static unsigned mw_branch_width(const ZydisDecodedInstruction *zi)
+{
+    if (mw_cpu_is_amd() && (zi->attributes & ZYDIS_ATTRIB_HAS_OPERANDSIZE) &&
+        !((zi->attributes & ZYDIS_ATTRIB_HAS_REX) && zi->raw.rex.W))
+        return 2;
+    return zi->operand_width / 8;
 }
 
 static int mw_classify_branch(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *ops,
@@ -218,13 +259,11 @@ static int mw_classify_branch(const ZydisDecodedInstruction *zi, const ZydisDeco
         } else {
             return mw_unsupported(out, "branch without a memory operand");
         }
-        if (zi->operand_width != 64)
-            return mw_unsupported(out, "16-bit branch");
+        out->stack_size = (uint8_t)mw_branch_width(zi); /* 8, or 2 on AMD with 0x66 */
         return 0;
     case ZYDIS_MNEMONIC_RET:
-        if (zi->operand_width != 64)
-            return mw_unsupported(out, "16-bit ret");
         out->kind = MW_KIND_RET;
+        out->stack_size = (uint8_t)mw_branch_width(zi);
         if (zi->operand_count_visible && op0->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
             out->ret_imm = (uint16_t)op0->imm.value.u;
         return 0;
@@ -233,12 +272,33 @@ static int mw_classify_branch(const ZydisDecodedInstruction *zi, const ZydisDeco
     }
 }
 
+/* The instruction's bytes without segment overrides (the handler applies
+ * the segment base itself), and the fs/gs override if there is one. */
+static void mw_copy_without_segments(const uint8_t *code, const ZydisDecodedInstruction *zi, struct mw_insn *out,
+                                     uint8_t *seg)
+{
+    out->code_len = 0;
+    for (unsigned i = 0; i < zi->length; i++) {
+        uint8_t b = code[i];
+        int prefix_zone = i < zi->raw.prefix_count;
+        if (prefix_zone && (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65))
+            continue;
+        out->code[out->code_len++] = b;
+    }
+    for (unsigned i = 0; i < zi->raw.prefix_count; i++) {
+        uint8_t b = zi->raw.prefixes[i].value;
+        if (b == 0x64)
+            *seg = MW_SEG_FS;
+        else if (b == 0x65)
+            *seg = MW_SEG_GS;
+    }
+}
+
 static int mw_classify_string(const uint8_t *code, const ZydisDecodedInstruction *zi, uint8_t op,
                               struct mw_insn *out)
 {
-    if (zi->address_width != 64)
-        return mw_unsupported(out, "string instruction with 32-bit addressing");
     out->kind = MW_KIND_STRING;
+    out->str_addr32 = zi->address_width == 32;
     out->str_op = op;
     out->str_elem = (uint8_t)(zi->operand_width / 8);
     if (zi->attributes & ZYDIS_ATTRIB_HAS_REPNE)
@@ -247,21 +307,91 @@ static int mw_classify_string(const uint8_t *code, const ZydisDecodedInstruction
         out->str_rep = MW_REP_REP;
     /* Keep every byte but segment overrides: the source segment is applied by
      * the handler when it rebases rsi (fs/gs sources), flat otherwise. */
-    out->code_len = 0;
-    for (unsigned i = 0; i < zi->length; i++) {
-        uint8_t b = code[i];
-        int prefix_zone = i < (unsigned)(zi->length - 1);
-        if (prefix_zone && (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65))
+    mw_copy_without_segments(code, zi, out, &out->mem.seg);
+    return 0;
+}
+
+/* An operand addressed by one register, implicitly: maskmovq/maskmovdqu
+ * ([rdi]) and clzero ([rax], aligned down to its cache line).  The register
+ * itself is pointed at the memory, so the bytes run as they are. */
+static int mw_classify_reg_addressed(const uint8_t *code, const ZydisDecodedInstruction *zi,
+                                     const ZydisDecodedOperand *mem, struct mw_insn *out)
+{
+    if (zi->mnemonic == ZYDIS_MNEMONIC_CLZERO && zi->address_width == 32) {
+        /* eax cannot point at the alias view: the line is zeroed by hand */
+        out->mem2 = (struct mw_memop){.base = MW_RAX, .index = MW_REG_NONE, .write = 1, .bit_reg = MW_REG_NONE,
+                                      .align = 64, .size = 64, .addr32 = 1};
+        mw_copy_without_segments(code, zi, out, &out->mem2.seg);
+        out->has_mem2 = 1;
+        out->kind = MW_KIND_LINE32;
+        return 0;
+    }
+    if (zi->address_width != 64)
+        return mw_unsupported(out, "32-bit address register (the alias view is out of its reach)");
+    if (zi->mnemonic == ZYDIS_MNEMONIC_CLZERO) {
+        out->mem = (struct mw_memop){.base = MW_RAX, .index = MW_REG_NONE, .write = 1, .bit_reg = MW_REG_NONE,
+                                     .align = 64, .size = 64};
+    } else {
+        int r = mem ? mw_gpr_number(mem->mem.base) : MW_REG_NONE;
+        if (r < 0 || r >= MW_GPR_COUNT || r == MW_RSP || mem->mem.index != ZYDIS_REGISTER_NONE ||
+            mem->mem.disp.has_displacement)
+            return mw_unsupported(out, "implicit memory operand");
+        mw_fill_memop(zi, mem, &out->mem);
+        out->mem.seg = MW_SEG_FLAT;
+    }
+    out->kind = MW_KIND_MEM;
+    out->has_mem = 1;
+    out->scratch = out->mem.base;
+    mw_copy_without_segments(code, zi, out, &out->mem.seg);
+    return 0;
+}
+
+/* Gathers and scatters: the index register, its element size, the lanes
+ * and the mask (vsib.c reads them from the XSAVE image). */
+static int mw_fill_vsib(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *ops,
+                        const ZydisDecodedOperand *mem, struct mw_insn *out)
+{
+    unsigned isz;
+    switch (zi->mnemonic) {
+    case ZYDIS_MNEMONIC_VGATHERDPS: case ZYDIS_MNEMONIC_VGATHERDPD: case ZYDIS_MNEMONIC_VPGATHERDD:
+    case ZYDIS_MNEMONIC_VPGATHERDQ: case ZYDIS_MNEMONIC_VSCATTERDPS: case ZYDIS_MNEMONIC_VSCATTERDPD:
+    case ZYDIS_MNEMONIC_VPSCATTERDD: case ZYDIS_MNEMONIC_VPSCATTERDQ:
+        isz = 4;
+        break;
+    case ZYDIS_MNEMONIC_VGATHERQPS: case ZYDIS_MNEMONIC_VGATHERQPD: case ZYDIS_MNEMONIC_VPGATHERQD:
+    case ZYDIS_MNEMONIC_VPGATHERQQ: case ZYDIS_MNEMONIC_VSCATTERQPS: case ZYDIS_MNEMONIC_VSCATTERQPD:
+    case ZYDIS_MNEMONIC_VPSCATTERQD: case ZYDIS_MNEMONIC_VPSCATTERQQ:
+        isz = 8;
+        break;
+    default:
+        return -1; /* gather/scatter prefetches (AVX-512PF) and the like */
+    }
+    struct mw_vsib *v = &out->vsib;
+    out->mem.scale = mem->mem.scale; /* the index is no general register: mw_fill_memop left it 0 */
+    v->index = (int8_t)ZydisRegisterGetId(mem->mem.index);
+    v->index_size = (uint8_t)isz;
+    v->mask_k = -1;
+    v->mask_vec = -1;
+    unsigned ibytes = ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, mem->mem.index) / 8;
+    unsigned dbytes = 0;
+    for (unsigned i = 0; i < zi->operand_count_visible; i++) {
+        if (ops[i].type != ZYDIS_OPERAND_TYPE_REGISTER)
             continue;
-        out->code[out->code_len++] = b;
+        ZydisRegisterClass c = ZydisRegisterGetClass(ops[i].reg.value);
+        if (c != ZYDIS_REGCLASS_XMM && c != ZYDIS_REGCLASS_YMM && c != ZYDIS_REGCLASS_ZMM)
+            continue;
+        if (!dbytes)
+            dbytes = ops[i].size / 8; /* the data: gather destination, scatter source */
+        else
+            v->mask_vec = (int8_t)ZydisRegisterGetId(ops[i].reg.value); /* VEX: the mask */
     }
-    for (unsigned i = 0; i < zi->raw.prefix_count; i++) {
-        uint8_t b = zi->raw.prefixes[i].value;
-        if (b == 0x64)
-            out->mem.seg = MW_SEG_FS;
-        else if (b == 0x65)
-            out->mem.seg = MW_SEG_GS;
-    }
+    if (zi->encoding == ZYDIS_INSTRUCTION_ENCODING_EVEX)
+        v->mask_k = (int8_t)ZydisRegisterGetId(zi->avx.mask.reg);
+    unsigned elem = out->mem.size, il = ibytes / isz, dl = elem ? dbytes / elem : 0;
+    v->lanes = (uint8_t)(il < dl ? il : dl);
+    if (!v->lanes || (v->mask_k <= 0 && v->mask_vec < 0))
+        return -1;
+    out->has_vsib = 1;
     return 0;
 }
 
@@ -276,13 +406,14 @@ int mw_decode(const uint8_t *code, unsigned n, uint64_t rip, struct mw_insn *out
     out->rsp_sub = MW_REG_NONE;
     out->reg = MW_REG_NONE;
     out->mem.bit_reg = MW_REG_NONE;
-    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)))
+    out->addr_reg2 = MW_REG_NONE;
+    if (mw_decoder_init(&decoder) != 0)
         return -1;
     if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, code, n, &zi, ops)))
         return -1;
     out->len = zi.length;
 
-    int explicit_mem = -1, hidden_mem = 0, high8 = 0, vsib = 0;
+    int explicit_mem = -1, hidden_mem = 0, hidden_idx = -1, high8 = 0, vsib = 0;
     for (unsigned i = 0; i < zi.operand_count; i++) {
         const ZydisDecodedOperand *op = &ops[i];
         if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
@@ -299,8 +430,10 @@ int mw_decode(const uint8_t *code, unsigned n, uint64_t rip, struct mw_insn *out
                 out->regs_used |= (uint16_t)(1u << x);
             if (op->mem.type == ZYDIS_MEMOP_TYPE_VSIB)
                 vsib = 1;
-            if (op->visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN)
+            if (op->visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN) {
                 hidden_mem++;
+                hidden_idx = (int)i;
+            }
             else if (explicit_mem < 0)
                 explicit_mem = (int)i;
             else
@@ -318,42 +451,81 @@ int mw_decode(const uint8_t *code, unsigned n, uint64_t rip, struct mw_insn *out
     if (zi.meta.category == ZYDIS_CATEGORY_CALL || zi.meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
         zi.meta.category == ZYDIS_CATEGORY_RET)
         return mw_classify_branch(&zi, ops, out);
+    if (zi.mnemonic == ZYDIS_MNEMONIC_ENTER) {
+        out->kind = MW_KIND_ENTER;
+        out->stack_size = (uint8_t)(zi.operand_width / 8); /* 8, or 2 with 0x66 */
+        out->imm = (int64_t)ops[0].imm.value.u;            /* frame size */
+        out->ret_imm = (uint16_t)(ops[1].imm.value.u & 31); /* nesting level */
+        return 0;
+    }
     if (zi.mnemonic == ZYDIS_MNEMONIC_LEAVE) {
-        out->kind = zi.operand_width == 64 ? MW_KIND_LEAVE : MW_KIND_UNSUPPORTED;
-        out->reason = "16-bit leave";
+        out->kind = MW_KIND_LEAVE;
+        out->stack_size = (uint8_t)(zi.operand_width / 8); /* 8, or 2 with 0x66 */
         return 0;
     }
     if (zi.mnemonic == ZYDIS_MNEMONIC_XLAT) {
-        out->kind = zi.address_width == 64 ? MW_KIND_XLAT : MW_KIND_UNSUPPORTED;
-        out->reason = "xlat with 32-bit addressing";
+        /* [rbx + al]: the hidden operand carries the segment and 0x67 */
+        for (unsigned i = 0; i < zi.operand_count; i++)
+            if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
+                mw_fill_memop(&zi, &ops[i], &out->mem);
+        out->has_mem = 1;
+        out->kind = MW_KIND_XLAT;
         return 0;
     }
-    if (vsib)
-        return mw_unsupported(out, "gather/scatter (vector index)");
+    if (zi.attributes & ZYDIS_ATTRIB_IS_PRIVILEGED)
+        return mw_unsupported(out, "privileged instruction");
+    if (explicit_mem < 0 && (hidden_mem == 1 || zi.mnemonic == ZYDIS_MNEMONIC_CLZERO))
+        return mw_classify_reg_addressed(code, &zi, hidden_mem ? &ops[hidden_idx] : NULL, out);
     if (explicit_mem < 0)
         return mw_unsupported(out, "no explicit memory operand");
-    if (hidden_mem)
-        return mw_unsupported(out, "implicit memory operand beside the explicit one");
     const ZydisDecodedOperand *mem = &ops[explicit_mem];
-    if (mem->mem.type != ZYDIS_MEMOP_TYPE_MEM)
+    if (mem->mem.type != ZYDIS_MEMOP_TYPE_MEM && mem->mem.type != ZYDIS_MEMOP_TYPE_VSIB)
         return mw_unsupported(out, "address-generation or MIB operand");
+    if (hidden_mem) {
+        /* movdir64b: the destination's address is a register the
+         * instruction names; it is pointed at the memory as the string
+         * instructions' rdi is (mem.c) */
+        const ZydisDecodedOperand *h = &ops[hidden_idx];
+        int r = mw_gpr_number(h->mem.base);
+        if (hidden_mem > 1 || r < 0 || r >= MW_GPR_COUNT || h->mem.index != ZYDIS_REGISTER_NONE ||
+            h->mem.disp.has_displacement)
+            return mw_unsupported(out, "implicit memory operand beside the explicit one");
+        mw_fill_memop(&zi, h, &out->mem2);
+        out->mem2.seg = MW_SEG_FLAT; /* es: no override */
+        out->addr_reg2 = (int8_t)r;  /* rsp: its stand-in, chosen below */
+        out->has_mem2 = 1;
+        if (zi.address_width != 64) {
+            /* a 32-bit register cannot point at the alias view: by hand */
+            mw_fill_memop(&zi, mem, &out->mem);
+            out->has_mem = 1;
+            out->kind = MW_KIND_LINE32;
+            return 0;
+        }
+    }
     switch (zi.mnemonic) {
     case ZYDIS_MNEMONIC_LFS: case ZYDIS_MNEMONIC_LGS: case ZYDIS_MNEMONIC_LSS:
         return mw_unsupported(out, "far pointer load");
     case ZYDIS_MNEMONIC_MOV:
+        /* Storing a selector runs as it is (the handler's selectors are the
+         * program's); loading one would change the executor's segments. */
         for (unsigned i = 0; i < zi.operand_count_visible; i++)
             if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-                ZydisRegisterGetClass(ops[i].reg.value) == ZYDIS_REGCLASS_SEGMENT)
-                return mw_unsupported(out, "segment register move");
+                ZydisRegisterGetClass(ops[i].reg.value) == ZYDIS_REGCLASS_SEGMENT &&
+                (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+                return mw_unsupported(out, "segment register load");
         break;
     default:
         break;
     }
-    if (zi.attributes & ZYDIS_ATTRIB_IS_PRIVILEGED)
-        return mw_unsupported(out, "privileged instruction");
     out->kind = MW_KIND_MEM;
     out->has_mem = 1;
     mw_fill_memop(&zi, mem, &out->mem);
+    if (vsib) {
+        if (zi.address_width != 64)
+            return mw_unsupported(out, "gather/scatter with 32-bit addressing");
+        if (mw_fill_vsib(&zi, ops, mem, out) != 0)
+            return mw_unsupported(out, "gather/scatter without lanes the engine can read");
+    }
     if (mw_is_bit_test(zi.mnemonic) && zi.operand_count_visible > 1 &&
         ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER)
         out->mem.bit_reg = (int8_t)mw_gpr_number(ops[1].reg.value);
@@ -380,6 +552,8 @@ int mw_decode(const uint8_t *code, unsigned n, uint64_t rip, struct mw_insn *out
         out->rsp_sub = (int8_t)mw_pick_scratch(out->regs_used | (uint16_t)(1u << out->scratch), 0);
         if (out->rsp_sub == MW_REG_NONE)
             return mw_unsupported(out, "no free register to stand in for rsp");
+        if (out->has_mem2 && out->addr_reg2 == MW_RSP)
+            out->addr_reg2 = out->rsp_sub; /* movdir64b rsp, [m]: the stand-in points at the line */
     }
     return mw_relocate(code, (const struct ZydisDecodedInstruction_ *)&zi, out->scratch, out->rsp_sub, out);
 }

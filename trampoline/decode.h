@@ -35,6 +35,9 @@ enum mw_insn_kind {
     MW_KIND_CALL_REG, /* call reg with a watched stack: emulated */
     MW_KIND_RET,      /* ret / ret imm16 with a watched stack: emulated */
     MW_KIND_LEAVE,    /* leave with a watched stack: emulated */
+    MW_KIND_ENTER,    /* enter size, level: emulated (imm = size, ret_imm = level) */
+    MW_KIND_LINE32,   /* clzero / movdir64b with a 32-bit address register: emulated
+                       * (mem: movdir64b's source; mem2: the line written) */
 };
 
 /* Segment of a memory operand: only fs and gs have a base in 64-bit mode. */
@@ -50,12 +53,23 @@ struct mw_memop {
     uint8_t read;      /* the instruction reads the operand (or may) */
     uint8_t write;     /* the instruction writes the operand (or may) */
     int8_t bit_reg;    /* bt/bts/btr/btc with a register bit offset: that register */
-    uint16_t size;     /* bytes accessed at the effective address */
+    uint8_t align;     /* the CPU aligns the address down to this (clzero: 64), 0: no */
+    uint16_t size;     /* bytes accessed at the effective address (a vector index: per element) */
     int64_t disp;
 };
 
+/* A gather or scatter: the memory operand has a vector index, one address
+ * per element (vsib.c). */
+struct mw_vsib {
+    int8_t index;      /* the index register's number, xmm/ymm/zmm 0..31 */
+    uint8_t index_size;/* bytes per index element: 4 or 8 */
+    uint8_t lanes;     /* elements the instruction moves */
+    int8_t mask_k;     /* EVEX: the mask register k1..k7; else -1 */
+    int8_t mask_vec;   /* VEX: the vector register holding the mask; else -1 */
+};
+
 /* Where push takes its value from, or pop puts it. */
-enum { MW_STACK_REG, MW_STACK_IMM, MW_STACK_MEM, MW_STACK_FLAGS };
+enum { MW_STACK_REG, MW_STACK_IMM, MW_STACK_MEM, MW_STACK_FLAGS, MW_STACK_SEG };
 
 /* String instruction details. */
 enum { MW_STR_MOVS, MW_STR_STOS, MW_STR_LODS, MW_STR_CMPS, MW_STR_SCAS };
@@ -67,16 +81,26 @@ struct mw_insn {
     uint8_t kind;          /* enum mw_insn_kind */
     uint8_t len;           /* decoded length: the return address is rip + len */
     uint8_t uses_fp;       /* touches x87/SSE/AVX/AVX-512 state: run with the frame's XSAVE image */
-    int8_t scratch;        /* MW_KIND_MEM: the register the operand is rewritten to */
+    int8_t scratch;        /* MW_KIND_MEM: the register the operand is rewritten to; for an
+                            * operand addressed by a register alone, implicitly (maskmovdqu's
+                            * rdi, clzero's rax), that register itself, the bytes unchanged */
     int8_t rsp_sub;        /* MW_KIND_MEM naming rsp as a register operand: the register
                             * standing in for it (the executor keeps rsp on its own stack) */
     uint16_t regs_used;    /* bitmask of the general registers the instruction names or implies */
     uint8_t has_mem;       /* mem is meaningful */
     struct mw_memop mem;
+    /* MW_KIND_MEM with a second, register-addressed operand beside the
+     * explicit one (movdir64b's destination) */
+    uint8_t has_mem2;
+    int8_t addr_reg2;
+    struct mw_memop mem2;
+    /* MW_KIND_MEM with a vector index (mem.size is one element) */
+    uint8_t has_vsib;
+    struct mw_vsib vsib;
     /* MW_KIND_PUSH / MW_KIND_POP / branch kinds */
     uint8_t stack_size;    /* bytes pushed or popped (8, or 2 with 0x66) */
     uint8_t stack_src;     /* MW_STACK_REG, MW_STACK_IMM, MW_STACK_MEM, MW_STACK_FLAGS */
-    int8_t reg;            /* push/pop/call reg: the register */
+    int8_t reg;            /* push/pop/call reg: the register (push fs/gs: MW_SEG_FS/GS) */
     int64_t imm;           /* push imm: the sign-extended value */
     uint16_t ret_imm;      /* ret imm16 */
     int64_t rel;           /* call rel32: target - (rip + len) */
@@ -84,6 +108,7 @@ struct mw_insn {
     uint8_t str_op;        /* MW_STR_* */
     uint8_t str_rep;       /* MW_REP_* */
     uint8_t str_elem;      /* element size in bytes */
+    uint8_t str_addr32;    /* 0x67: esi, edi and ecx, wrapping at 32 bits */
     /* The bytes the executor runs: re-encoded for MW_KIND_MEM, the original
      * bytes minus segment prefixes for MW_KIND_STRING. */
     uint8_t code[MW_CODE_MAX];

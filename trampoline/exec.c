@@ -13,10 +13,12 @@
 #include <sys/mman.h>
 
 #include "core/sys.h"
+#include "trampoline/bounce.h"
 #include "trampoline/thread.h"
+#include "trampoline/xstate.h"
 
 /* Room for the largest access (an XSAVE image) at any offset within a page. */
-#define MW_BOUNCE_SIZE (4 * 4096)
+#define MW_BOUNCE_SIZE (MW_BOUNCE_PAGES * 4096)
 
 struct mw_exec_block {
     uint64_t gpr[16];
@@ -29,6 +31,8 @@ struct mw_exec_block {
     uint16_t fcw;         /* restored before returning to C */
     volatile int running; /* a slot runs: a fault there is the instruction's */
     struct mw_exec_fault fault;
+    uint64_t resume_rsp;  /* the resume stub's rsp and target (mw_exec_resume) */
+    uint64_t resume_rip;
 };
 
 struct mw_exec_area {
@@ -42,7 +46,7 @@ _Static_assert(sizeof(struct mw_exec_block) <= 4096, "register block fits one pa
 
 /* Offsets of the generated entry points within the common page. */
 struct mw_exec_entries {
-    uint16_t prologue_gpr, prologue_fp, epilogue_gpr, epilogue_fp, landing;
+    uint16_t prologue_gpr, prologue_fp, epilogue_gpr, epilogue_fp, landing, resume;
 };
 static struct mw_exec_entries mw_entries;
 
@@ -118,8 +122,14 @@ static void mw_emit_xsave_op(struct mw_emit *e, struct mw_exec_block *b, uint8_t
     mw_b(e, 0x48); mw_b(e, 0x0f); mw_b(e, 0xae); mw_b(e, modrm); /* xrstor64/xsave64 [rcx] */
 }
 
+/* The handler's own x87 and SSE control words come back; the program's x87
+ * state is already saved (or, after a fault, still in the frame).  fninit
+ * first: the instruction may have left an unmasked x87 exception pending
+ * (fldenv, frstor, fxrstor, xrstor load one), and fldcw is a waiting
+ * instruction that would raise it here, in the handler. */
 static void mw_emit_restore_fp_control(struct mw_emit *e, struct mw_exec_block *b)
 {
+    mw_b(e, 0xdb); mw_b(e, 0xe3);                       /* fninit */
     mw_b(e, 0x0f); mw_modrm_rip(e, 0xae, 2, &b->mxcsr); /* ldmxcsr [mxcsr] */
     mw_modrm_rip(e, 0xd9, 5, &b->fcw);                  /* fldcw [fcw] */
 }
@@ -170,6 +180,14 @@ static void mw_emit_landing(struct mw_emit *e, struct mw_exec_block *b)
     mw_b(e, 0xc3);
 }
 
+/* Where a context with a non-canonical rsp resumes (mw_exec_resume): two
+ * instructions that touch neither the stack nor the flags. */
+static void mw_emit_resume(struct mw_emit *e, struct mw_exec_block *b)
+{
+    mw_load_rip(e, 4, &b->resume_rsp);            /* mov rsp, [resume_rsp] */
+    mw_modrm_rip(e, 0xff, 4, &b->resume_rip);     /* jmp [resume_rip] */
+}
+
 static uint16_t mw_mark(struct mw_emit *e) { return (uint16_t)(e->at - e->base); }
 
 static void mw_generate_common(struct mw_exec_area *a)
@@ -186,6 +204,8 @@ static void mw_generate_common(struct mw_exec_area *a)
     mw_emit_epilogue(&e, b, 1);
     mw_entries.landing = mw_mark(&e);
     mw_emit_landing(&e, b);
+    mw_entries.resume = mw_mark(&e);
+    mw_emit_resume(&e, b);
 }
 
 int mw_exec_area_init(struct mw_thread *t)
@@ -252,6 +272,29 @@ int mw_exec_run(struct mw_thread *t, unsigned slot, uint64_t gpr[16], uint64_t *
     return 0;
 }
 
+int mw_exec_in_code(const struct mw_thread *t, uint64_t addr)
+{
+    const struct mw_exec_area *a = t->exec;
+    return a && addr >= (uint64_t)(uintptr_t)a->common && addr < (uint64_t)(uintptr_t)(a + 1);
+}
+
+/* Canonical with 4-level paging: bits 63..47 all equal.  With 5-level
+ * paging more addresses are canonical; sending one of them through the stub
+ * costs nothing but the detour. */
+static int mw_canonical(uint64_t a) { return (uint64_t)((int64_t)(a << 16) >> 16) == a; }
+
+void mw_exec_resume(struct mw_thread *t, ucontext_t *uc, uint64_t prior_rsp)
+{
+    uint64_t rsp = (uint64_t)uc->uc_mcontext.gregs[REG_RSP];
+    if (mw_canonical(rsp) || !t->exec)
+        return;
+    struct mw_exec_area *a = t->exec;
+    a->block.resume_rsp = rsp;
+    a->block.resume_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+    uc->uc_mcontext.gregs[REG_RSP] = (greg_t)prior_rsp;
+    uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)(a->common + mw_entries.resume);
+}
+
 static const int mw_greg_of[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
                                    REG_R8,  REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15};
 
@@ -267,8 +310,16 @@ int mw_exec_recover(struct mw_thread *t, int signo, siginfo_t *info, ucontext_t 
     b->fault.signo = signo;
     b->fault.code = info->si_code;
     b->fault.addr = (uint64_t)info->si_addr;
+    b->fault.trapno = (uint64_t)uc->uc_mcontext.gregs[REG_TRAPNO];
+    b->fault.err = (uint64_t)uc->uc_mcontext.gregs[REG_ERR];
     for (int r = 0; r < 16; r++)
         b->fault.gpr[r] = (uint64_t)uc->uc_mcontext.gregs[mw_greg_of[r]];
+    /* The program sees the vector state of the fault, as the kernel would
+     * have shown it: for most instructions that is the state before them
+     * (exceptions are precise), but a gather or scatter keeps the elements
+     * it completed, and a SIMD floating-point exception its MXCSR flags. */
+    if (b->xsave && uc->uc_mcontext.fpregs)
+        memcpy((void *)(uintptr_t)b->xsave, uc->uc_mcontext.fpregs, mw_xstate_size());
     b->running = 0;
     uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(a->common + mw_entries.landing);
     uc->uc_mcontext.gregs[REG_RSP] = (greg_t)b->handler_rsp;

@@ -36,6 +36,8 @@ struct mw_exec_fault {
     int signo;
     int code;
     uint64_t addr;
+    uint64_t trapno;      /* the CPU's exception vector and error code, as */
+    uint64_t err;         /* the kernel reported them in the context */
     uint64_t gpr[16];     /* registers at the fault (rep string progress) */
 };
 
@@ -55,6 +57,22 @@ void mw_exec_set_slot(struct mw_thread *t, unsigned slot, const uint8_t *code, u
  */
 int mw_exec_run(struct mw_thread *t, unsigned slot, uint64_t gpr[16], uint64_t *rflags, void *xsave,
                 struct mw_exec_fault *fault);
+
+/* Does addr lie in this thread's executor code (a slot, the prologues)?  A
+ * signal whose si_addr is the faulting instruction (SIGFPE, SIGILL, #GP's
+ * SIGBUS...) names the executor there, and the program must see its own RIP. */
+int mw_exec_in_code(const struct mw_thread *t, uint64_t addr);
+
+/*
+ * The kernel cannot return from a signal to a non-canonical rsp (sigreturn
+ * raises SIGSEGV instead), yet an instruction may leave one (`mov rsp, [m]`,
+ * `pop rsp`, rsp used as a general register).  Called last, with the context
+ * complete: when its rsp is not canonical, the context returns to a stub
+ * that loads rsp and jumps to the context's RIP, and meanwhile carries
+ * prior_rsp (the program's rsp before the instruction, canonical since the
+ * program ran on it) in case a signal arrives in between.
+ */
+void mw_exec_resume(struct mw_thread *t, ucontext_t *uc, uint64_t prior_rsp);
 
 /*
  * Called first by the signal entry for every signal: if the signal was raised

@@ -167,10 +167,13 @@ void mw_signal_entry(int sig, siginfo_t *info, void *ctx)
         handled = mw_sys_hook(info, uc);
     }
     errno = saved_errno;
-    if (handled == 2)
+    if (handled == 2) {
         mw_chain_deliver(raised.si_signo, &raised, uc, 0);
-    else if (!handled)
+    } else if (!handled) {
+        if (t && sig != SIGTRAP)
+            mw_step_fault(t, uc); /* a single-stepped instruction that faulted for real */
         mw_chain_deliver(sig, info, uc, sig != SIGTRAP);
+    }
 }
 
 int mw_fault_install_signal(int sig)

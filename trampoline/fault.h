@@ -54,10 +54,26 @@ void mw_run_string(struct mw_thread *t, const struct mw_site *s, ucontext_t *uc,
                    struct mw_outcome *out);
 void mw_emulate(struct mw_thread *t, const struct mw_insn *in, ucontext_t *uc, struct mw_record *rec,
                 struct mw_outcome *out);
+/* Gathers and scatters (vsib.c), reached through mw_run_mem. */
+void mw_run_vsib(struct mw_thread *t, const struct mw_site *s, siginfo_t *info, ucontext_t *uc,
+                 struct mw_record *rec, struct mw_outcome *out);
+
+/* A page fault the engine found itself (an emulated access that cannot
+ * reach ordinary memory): SEGV_MAPERR or SEGV_ACCERR as the kernel would
+ * say, with the context's trap number and error code to match (emulate.c). */
+void mw_deliver_page_fault(struct mw_outcome *out, ucontext_t *uc, uintptr_t addr, int is_write);
+/* Writes an emulated store through its route, ordinary memory first: only
+ * those writes can fail, and when one does nothing has been written yet, as
+ * the CPU leaves memory after a faulting store.  0, or -1 (*bad set). */
+int mw_write_all_or_nothing(const struct mw_route *r, uintptr_t addr, const void *buf, size_t n, uintptr_t *bad);
 
 /* Single-step fallback (step.c). */
 int mw_step_begin(struct mw_thread *t, struct mw_page *p, ucontext_t *uc, uintptr_t fault_addr, int is_write);
 int mw_step_trap(struct mw_thread *t, siginfo_t *info, ucontext_t *uc);
+/* A signal is about to go to the program: if it was raised by the
+ * instruction being stepped (it faulted for real), the step is over - its
+ * pages close and the trap flag we set goes.  Returns 1 when it was. */
+int mw_step_fault(struct mw_thread *t, ucontext_t *uc);
 void mw_step_report_once(uint64_t rip, const uint8_t *bytes, unsigned n, const char *why);
 
 /* Code capture joins here: called for a fault on a page with a code region,

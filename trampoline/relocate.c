@@ -17,6 +17,12 @@
  *   - rsp as a register operand is renamed to a free low register (the
  *     executor's own rsp must stay on the handler stack);
  *   - immediates and everything after the displacement are kept.
+ * Two shapes differ:
+ *   - a vector index (gathers, scatters) stays: ModRM says SIB, the SIB keeps
+ *     scale and index and names scratch as its base, X (and EVEX.V') stay;
+ *   - mov between the accumulator and a 64-bit absolute address (A0-A3, no
+ *     ModRM) becomes the ModRM form of the same move (8A/8B/88/89) on
+ *     [scratch].
  * The result is decoded again and checked before it is ever run.
  */
 #include <Zydis/Zydis.h>
@@ -47,8 +53,10 @@ static int mw_fail(struct mw_insn *out, const char *why)
     return 0;
 }
 
-/* Re-decodes the new bytes: same mnemonic and length class, operand [scratch]. */
-static int mw_verify(const struct mw_insn *out, const ZydisDecodedInstruction *orig, int scratch)
+/* Re-decodes the new bytes: same mnemonic and length class, operand [scratch]
+ * (plus the original vector index for a gather or scatter). */
+static int mw_verify(const struct mw_insn *out, const ZydisDecodedInstruction *orig, int scratch,
+                     ZydisRegister vindex)
 {
     ZydisDecoder d;
     ZydisDecodedInstruction zi;
@@ -61,8 +69,7 @@ static int mw_verify(const struct mw_insn *out, const ZydisDecodedInstruction *o
     for (unsigned i = 0; i < zi.operand_count_visible; i++) {
         if (ops[i].type != ZYDIS_OPERAND_TYPE_MEMORY)
             continue;
-        if (ops[i].mem.base != (ZydisRegister)(ZYDIS_REGISTER_RAX + scratch) ||
-            ops[i].mem.index != ZYDIS_REGISTER_NONE ||
+        if (ops[i].mem.base != (ZydisRegister)(ZYDIS_REGISTER_RAX + scratch) || ops[i].mem.index != vindex ||
             (ops[i].mem.disp.has_displacement && ops[i].mem.disp.value != 0))
             return -1;
         return 0;
@@ -80,8 +87,25 @@ int mw_relocate(const uint8_t *code, const struct ZydisDecodedInstruction_ *zin,
 
     if (zi->encoding == ZYDIS_INSTRUCTION_ENCODING_XOP || zi->encoding == ZYDIS_INSTRUCTION_ENCODING_MVEX)
         return mw_fail(out, "XOP/MVEX encoding");
-    if (!(zi->attributes & ZYDIS_ATTRIB_HAS_MODRM) || zi->raw.modrm.mod == 3)
+    int moffs = zi->encoding == ZYDIS_INSTRUCTION_ENCODING_LEGACY && zi->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
+                zi->opcode >= 0xa0 && zi->opcode <= 0xa3;
+    if (!moffs && (!(zi->attributes & ZYDIS_ATTRIB_HAS_MODRM) || zi->raw.modrm.mod == 3))
         return mw_fail(out, "memory operand without ModRM");
+    int vsib = out->has_vsib;
+    ZydisRegister vindex = ZYDIS_REGISTER_NONE;
+    if (vsib) {
+        ZydisDecoder d;
+        ZydisDecodedInstruction z2;
+        ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+        ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, code, len, &z2, ops)))
+            return mw_fail(out, "re-encoding did not verify");
+        for (unsigned k = 0; k < z2.operand_count_visible; k++)
+            if (ops[k].type == ZYDIS_OPERAND_TYPE_MEMORY)
+                vindex = ops[k].mem.index;
+    }
+    /* ~X as the encoding has it: kept for a vector index, else "no index" */
+    uint8_t keep_x = 0x40;
 
     /* 1. Legacy prefixes (kept in order, minus segment and address size) and
      *    REX bytes; only a REX right before the opcode counts. */
@@ -103,6 +127,22 @@ int mw_relocate(const uint8_t *code, const struct ZydisDecodedInstruction_ *zin,
 
     /* 2. REX / VEX / EVEX, then the opcode bytes up to ModRM. */
     unsigned modrm_at = zi->raw.modrm.offset;
+    if (moffs) {
+        /* REX.R must go too: A0-A3 name the accumulator whatever it says */
+        if (rex >= 0)
+            dst[o++] = (uint8_t)((rex & ~0x07) | hi);
+        else if (hi)
+            dst[o++] = 0x41;
+        static const uint8_t modrm_form[4] = {0x8a, 0x8b, 0x88, 0x89};
+        dst[o++] = modrm_form[zi->opcode - 0xa0];
+        dst[o++] = (uint8_t)(scratch & 7); /* mod=00, reg=accumulator, rm=scratch */
+        out->code_len = (uint8_t)o;
+        if (mw_verify(out, zi, scratch, ZYDIS_REGISTER_NONE) != 0)
+            return mw_fail(out, "re-encoding did not verify");
+        return 0;
+    }
+    if (vsib)
+        keep_x = (uint8_t)(code[i + 1] & 0x40);
     if (zi->encoding == ZYDIS_INSTRUCTION_ENCODING_LEGACY || zi->encoding == ZYDIS_INSTRUCTION_ENCODING_3DNOW) {
         if (rex >= 0)
             dst[o++] = (uint8_t)((rex & ~0x03) | hi);
@@ -126,12 +166,12 @@ int mw_relocate(const uint8_t *code, const struct ZydisDecodedInstruction_ *zin,
             }
         } else { /* C4 */
             memcpy(dst + o, code + i, modrm_at - i);
-            dst[o + 1] = (uint8_t)((dst[o + 1] & 0x9f) | 0x40 | (hi ? 0 : 0x20));
+            dst[o + 1] = (uint8_t)((dst[o + 1] & 0x9f) | keep_x | (hi ? 0 : 0x20));
             o += modrm_at - i;
         }
     } else if (zi->encoding == ZYDIS_INSTRUCTION_ENCODING_EVEX) {
         memcpy(dst + o, code + i, modrm_at - i);
-        dst[o + 1] = (uint8_t)((dst[o + 1] & 0x9f) | 0x40 | (hi ? 0 : 0x20));
+        dst[o + 1] = (uint8_t)((dst[o + 1] & 0x9f) | keep_x | (hi ? 0 : 0x20));
         o += modrm_at - i;
     } else {
         return mw_fail(out, "unknown encoding");
@@ -142,7 +182,12 @@ int mw_relocate(const uint8_t *code, const struct ZydisDecodedInstruction_ *zin,
     uint8_t reg_field = code[modrm_at] & 0x38;
     if (rsp_sub >= 0)
         reg_field = (uint8_t)((rsp_sub & 7) << 3);
-    dst[o++] = (uint8_t)(reg_field | (scratch & 7));
+    if (vsib) {
+        dst[o++] = (uint8_t)(reg_field | 4);                                /* mod=00 rm=100: SIB */
+        dst[o++] = (uint8_t)((code[modrm_at + 1] & 0xf8) | (scratch & 7)); /* scale, index; base=scratch */
+    } else {
+        dst[o++] = (uint8_t)(reg_field | (scratch & 7));
+    }
 
     /* 4. Skip SIB and displacement, keep the rest (immediates). */
     unsigned rest = modrm_at + 1;
@@ -156,7 +201,7 @@ int mw_relocate(const uint8_t *code, const struct ZydisDecodedInstruction_ *zin,
     o += len - rest;
     out->code_len = (uint8_t)o;
 
-    if (mw_verify(out, zi, scratch) != 0)
+    if (mw_verify(out, zi, scratch, vindex) != 0)
         return mw_fail(out, "re-encoding did not verify");
     return 0;
 }

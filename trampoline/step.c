@@ -9,6 +9,15 @@
  * is reported once on stderr with its bytes.  An instruction that touches a
  * second watched page faults again before it completes; that page is opened
  * too.  Never a silent skip, never a loop.
+ *
+ * A stepped instruction may never complete: it faults for real (#GP, an
+ * unmapped page) and the program's handler resumes elsewhere or longjmps, so
+ * no trap comes.  The next step that begins at another instruction finds the
+ * old one abandoned, closes its pages and starts afresh.  (The same happens
+ * if a signal handler runs between our return and the stepped instruction
+ * and itself needs a step: the outer instruction then faults again when it
+ * runs, and is stepped again - with the trap flag we had set, which must not
+ * be taken for the program's own.)
  */
 #include <signal.h>
 #include <sys/mman.h>
@@ -26,6 +35,7 @@ struct mw_step_state {
     int active;
     uint64_t rip;
     int prog_tf;
+    uint64_t abandoned_rip;     /* an abandoned step's instruction: its TF was ours */
     unsigned npages;
     uintptr_t pages[MW_STEP_PAGES];
     uintptr_t fault_addr[MW_STEP_PAGES];
@@ -60,18 +70,34 @@ void mw_step_report_once(uint64_t rip, const uint8_t *bytes, unsigned n, const c
             (void *)rip, mw_fmt_cstr(&f), why ? why : "undecodable");
 }
 
+/* The stepped instruction never completed (see above): close its pages. */
+static void mw_step_abandon(struct mw_step_state *st)
+{
+    for (unsigned i = 0; i < st->npages; i++) {
+        struct mw_page *p = mw_page_find(st->pages[i]);
+        if (p && p->toggle_open > 0)
+            mw_toggle_close(p);
+    }
+    st->abandoned_rip = st->prog_tf ? 0 : st->rip;
+    st->active = 0;
+    st->npages = 0;
+}
+
 int mw_step_begin(struct mw_thread *t, struct mw_page *p, ucontext_t *uc, uintptr_t fault_addr, int is_write)
 {
     struct mw_step_state *st = &mw_step;
     uint64_t rip = mw_ctx_rip(uc);
     (void)t;
+    if (st->active && st->rip != rip)
+        mw_step_abandon(st);
     if (!st->active) {
         st->active = 1;
         st->rip = rip;
-        st->prog_tf = (mw_ctx_flags(uc) & MW_FLAG_TF) != 0;
+        st->prog_tf = (mw_ctx_flags(uc) & MW_FLAG_TF) != 0 && rip != st->abandoned_rip;
+        st->abandoned_rip = 0;
         st->npages = 0;
-    } else if (st->rip != rip || st->npages == MW_STEP_PAGES) {
-        return 0; /* not the instruction we are stepping: a real fault */
+    } else if (st->npages == MW_STEP_PAGES) {
+        return 0; /* more pages than any one instruction touches: a real fault */
     }
     mw_toggle_open(p);
     st->pages[st->npages] = p->addr;
@@ -80,6 +106,21 @@ int mw_step_begin(struct mw_thread *t, struct mw_page *p, ucontext_t *uc, uintpt
     st->npages++;
     mw_ctx_set_flags(uc, mw_ctx_flags(uc) | MW_FLAG_TF);
     mw_stat_add(&mw_stat_single_steps, st->npages == 1);
+    return 1;
+}
+
+int mw_step_fault(struct mw_thread *t, ucontext_t *uc)
+{
+    struct mw_step_state *st = &mw_step;
+    if (!st->active || mw_ctx_rip(uc) != st->rip)
+        return 0;
+    int prog_tf = st->prog_tf;
+    mw_read_begin(t);
+    mw_step_abandon(st);
+    mw_read_end(t);
+    st->abandoned_rip = 0;
+    if (!prog_tf)
+        mw_ctx_set_flags(uc, mw_ctx_flags(uc) & ~MW_FLAG_TF);
     return 1;
 }
 

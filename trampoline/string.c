@@ -21,7 +21,9 @@
 
 struct mw_str {
     const struct mw_insn *in;
+    ucontext_t *uc;
     int uses_src, uses_dst, writes_dst, reads_dst, down;
+    uint64_t amask;             /* 0x67: esi, edi, ecx wrap at 32 bits */
     unsigned elem;
     uint64_t seg_base;
 };
@@ -57,15 +59,23 @@ static int mw_is_watched(uintptr_t p)
     return pg && (pg->nwatches || pg->alias);
 }
 
-/* One element by hand (it straddles a page boundary). Returns 0 or -1. */
+/* A pointer or count moved by d: with 0x67 the instruction writes the 32-bit
+ * register, which zeroes the upper half. */
+static uint64_t mw_str_advance(const struct mw_str *st, uint64_t r, uint64_t d)
+{
+    return (r + d) & st->amask;
+}
+
+/* One element by hand (it straddles a page boundary, or uses 32-bit
+ * addresses that the alias view is out of reach of). Returns 0 or -1. */
 static int mw_str_one(struct mw_thread *t, const struct mw_str *st, uint64_t gpr[16], uint64_t *flags,
                       struct mw_record *rec, uint64_t ip, struct mw_outcome *out)
 {
     unsigned n = st->elem;
     uint64_t a = 0, b = 0, mask = mw_str_mask(n);
-    uintptr_t src = st->seg_base + gpr[MW_RSI], dst = gpr[MW_RDI], bad = 0;
+    uintptr_t src = st->seg_base + (gpr[MW_RSI] & st->amask), dst = gpr[MW_RDI] & st->amask, bad = 0;
     struct mw_route rs, rd;
-    int have_s = 0, have_d = 0, rc = -1;
+    int have_s = 0, have_d = 0, rc = -1, bad_is_write = 0;
     if (st->uses_src) {
         if (mw_route_build(&rs, src, n) != 0)
             goto done;
@@ -84,11 +94,9 @@ static int mw_str_one(struct mw_thread *t, const struct mw_str *st, uint64_t gpr
     }
     switch (st->in->str_op) {
     case MW_STR_MOVS:
-        if (mw_route_write(&rd, dst, &a, n, &bad) != 0)
-            goto fault;
-        break;
     case MW_STR_STOS:
-        if (mw_route_write(&rd, dst, &gpr[MW_RAX], n, &bad) != 0)
+        bad_is_write = 1;
+        if (mw_write_all_or_nothing(&rd, dst, st->in->str_op == MW_STR_MOVS ? &a : &gpr[MW_RAX], n, &bad) != 0)
             goto fault;
         break;
     case MW_STR_LODS:
@@ -103,15 +111,15 @@ static int mw_str_one(struct mw_thread *t, const struct mw_str *st, uint64_t gpr
     }
     int64_t step = st->down ? -(int64_t)n : (int64_t)n;
     if (st->uses_src)
-        gpr[MW_RSI] += (uint64_t)step;
+        gpr[MW_RSI] = mw_str_advance(st, gpr[MW_RSI], (uint64_t)step);
     if (st->uses_dst)
-        gpr[MW_RDI] += (uint64_t)step;
+        gpr[MW_RDI] = mw_str_advance(st, gpr[MW_RDI], (uint64_t)step);
     if (st->in->str_rep)
-        gpr[MW_RCX]--;
+        gpr[MW_RCX] = mw_str_advance(st, gpr[MW_RCX], (uint64_t)-1);
     rc = 0;
     goto done;
 fault:
-    mw_outcome_deliver(out, SIGSEGV, SEGV_MAPERR, bad);
+    mw_deliver_page_fault(out, st->uc, bad, bad_is_write);
 done:
     mw_record_after(rec);
     if (have_s)
@@ -169,6 +177,8 @@ static int mw_str_chunk(struct mw_thread *t, const struct mw_site *s, const stru
     uint64_t x_rsi = x[MW_RSI], x_rdi = x[MW_RDI];
     struct mw_exec_fault fault;
     if (mw_exec_run(t, s->slot, x, flags, NULL, &fault) != 0) {
+        st->uc->uc_mcontext.gregs[REG_TRAPNO] = (greg_t)fault.trapno;
+        st->uc->uc_mcontext.gregs[REG_ERR] = (greg_t)fault.err;
         mw_outcome_deliver(out, fault.signo, fault.code, (uintptr_t)fault.addr);
         goto done;
     }
@@ -196,7 +206,7 @@ void mw_run_string(struct mw_thread *t, const struct mw_site *s, ucontext_t *uc,
                    struct mw_outcome *out)
 {
     const struct mw_insn *in = &s->insn;
-    struct mw_str st = {.in = in, .elem = in->str_elem};
+    struct mw_str st = {.in = in, .uc = uc, .elem = in->str_elem, .amask = in->str_addr32 ? 0xffffffffULL : ~0ULL};
     uint8_t op = in->str_op;
     st.uses_src = op == MW_STR_MOVS || op == MW_STR_LODS || op == MW_STR_CMPS;
     st.uses_dst = op != MW_STR_LODS;
@@ -215,11 +225,11 @@ void mw_run_string(struct mw_thread *t, const struct mw_site *s, ucontext_t *uc,
 
     int finished = 0;
     while (!finished) {
-        if (in->str_rep && gpr[MW_RCX] == 0) {
+        if (in->str_rep && (gpr[MW_RCX] & st.amask) == 0) {
             finished = 1;
             break;
         }
-        uintptr_t src = st.seg_base + gpr[MW_RSI], dst = gpr[MW_RDI];
+        uintptr_t src = st.seg_base + (gpr[MW_RSI] & st.amask), dst = gpr[MW_RDI] & st.amask;
         int watched = (st.uses_src && mw_is_watched(src)) || (st.uses_dst && mw_is_watched(dst)) ||
                       (st.uses_src && mw_is_watched(src + st.elem - 1)) ||
                       (st.uses_dst && mw_is_watched(dst + st.elem - 1));
@@ -229,11 +239,13 @@ void mw_run_string(struct mw_thread *t, const struct mw_site *s, ucontext_t *uc,
             t->rep_count_left = gpr[MW_RCX];
             break;
         }
-        uint64_t n = in->str_rep ? gpr[MW_RCX] : 1;
+        uint64_t n = in->str_rep ? gpr[MW_RCX] & st.amask : 1;
         if (st.uses_src && mw_room(src, st.elem, st.down) < n)
             n = mw_room(src, st.elem, st.down);
         if (st.uses_dst && mw_room(dst, st.elem, st.down) < n)
             n = mw_room(dst, st.elem, st.down);
+        if (in->str_addr32)
+            n = 0; /* element by element */
         int stopped_early = 0;
         int rc;
         if (n == 0) {

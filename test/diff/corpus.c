@@ -563,7 +563,7 @@ int main(int argc, char **argv)
         }
     }
     dt_cpu_probe();
-    ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    dt_decoder_init(&decoder);
     for (int i = optind; i < argc; i++)
         scan_library(argv[i]);
     if (synth) {

@@ -131,4 +131,13 @@ static inline int dt_cpu_has_isa_set(ZydisISASet set)
     return 0;
 }
 
+/* A decoder that reads instructions as this CPU runs them: on AMD an
+ * operand-size prefix makes a near branch 16-bit (Intel ignores it). */
+static inline void dt_decoder_init(ZydisDecoder *d)
+{
+    ZydisDecoderInit(d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    if (dt_cpu.amd)
+        ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_AMD_BRANCHES, ZYAN_TRUE);
+}
+
 #endif
