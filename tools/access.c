@@ -143,17 +143,6 @@ const char *mwt_who_last(const struct mwt_who *w)
     return w->last ? w->last->before : NULL;
 }
 
-static int mwt_hexdigit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 void mwt_value_text(const char *hex, char *out, size_t size)
 {
     if (!hex) {

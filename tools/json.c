@@ -44,24 +44,13 @@ static bool mwt_jp_literal(struct mwt_jp *jp, const char *word)
     return true;
 }
 
-static int mwt_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool mwt_jp_hex4(struct mwt_jp *jp, unsigned *cp)
 {
     if (jp->end - jp->p < 4)
         return mwt_jp_fail(jp, "short \\u escape");
     *cp = 0;
     for (int i = 0; i < 4; i++) {
-        int h = mwt_hexval(jp->p[i]);
+        int h = mwt_hexdigit(jp->p[i]);
         if (h < 0)
             return mwt_jp_fail(jp, "bad \\u escape");
         *cp = *cp * 16 + (unsigned)h;

@@ -180,3 +180,14 @@ void mwt_error(const char *fmt, ...)
     mwt_vmessage("", fmt, ap);
     va_end(ap);
 }
+
+int mwt_hexdigit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

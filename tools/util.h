@@ -51,4 +51,7 @@ void mwt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* One error line on stderr: "<prog>: ..." */
 void mwt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The value of one hex digit, or -1. */
+int mwt_hexdigit(char c);
+
 #endif /* MWT_UTIL_H */
