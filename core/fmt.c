@@ -24,12 +24,6 @@ void mw_fmt_char(struct mw_fmt *f, char c)
         f->truncated = 1;
 }
 
-void mw_fmt_mem(struct mw_fmt *f, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        mw_fmt_char(f, s[i]);
-}
-
 void mw_fmt_str(struct mw_fmt *f, const char *s)
 {
     while (*s)

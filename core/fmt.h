@@ -20,7 +20,6 @@ struct mw_fmt {
 
 void mw_fmt_init(struct mw_fmt *f, char *buf, size_t cap);
 void mw_fmt_str(struct mw_fmt *f, const char *s);
-void mw_fmt_mem(struct mw_fmt *f, const char *s, size_t n);
 void mw_fmt_char(struct mw_fmt *f, char c);
 void mw_fmt_u64(struct mw_fmt *f, uint64_t v);
 void mw_fmt_i64(struct mw_fmt *f, int64_t v);

@@ -10,7 +10,6 @@
 static int mw_log_fd = -1;
 
 void mw_log_set_fd(int fd) { mw_log_fd = fd; }
-int mw_log_enabled(void) { return mw_log_fd >= 0; }
 
 void mw_fmt_vprintf(struct mw_fmt *f, const char *fmt, va_list ap)
 {

@@ -25,6 +25,5 @@ void mw_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Where mw_debug writes: -1 (quiet), 2, or an open file. Set once by config. */
 void mw_log_set_fd(int fd);
-int mw_log_enabled(void);
 
 #endif

@@ -102,10 +102,6 @@ static inline long mw_sys_write(int fd, const void *buf, size_t n)
 {
     return MW_SYS3(SYS_write, fd, buf, n);
 }
-static inline long mw_sys_pread(int fd, void *buf, size_t n, long off)
-{
-    return MW_SYS4(SYS_pread64, fd, buf, n, off);
-}
 static inline long mw_sys_openat(int dirfd, const char *path, int flags, int mode)
 {
     return MW_SYS4(SYS_openat, dirfd, path, flags, mode);
@@ -146,11 +142,6 @@ static inline long mw_sys_safe_write(void *dst, const void *src, size_t n)
 {
     return mw_sys_process_vm(SYS_process_vm_writev, src, dst, n);
 }
-static inline long mw_sys_futex(int *uaddr, int op, int val, const void *timeout)
-{
-    return MW_SYS4(SYS_futex, uaddr, op, val, timeout);
-}
-static inline void mw_sys_sched_yield(void) { MW_SYS0(SYS_sched_yield); }
 
 /* The kernel's struct sigaction (not libc's): handler, flags, restorer, 64-bit mask. */
 struct mw_kernel_sigaction {

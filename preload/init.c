@@ -23,8 +23,6 @@
 
 static int mw_init_state; /* 0 not started, 1 running, 2 done */
 
-int mw_initialized(void) { return __atomic_load_n(&mw_init_state, __ATOMIC_ACQUIRE) == 2; }
-
 static int mw_find_self(struct dl_phdr_info *info, size_t size, void *data)
 {
     (void)size;

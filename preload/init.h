@@ -9,7 +9,5 @@
 /* Brings everything up (idempotent, thread-safe; a re-entrant call made
  * during initialisation returns at once). */
 void mw_init_once(void);
-/* Non-zero once initialisation finished. */
-int mw_initialized(void);
 
 #endif

@@ -34,8 +34,6 @@
 
 static int mw_wx_on;
 
-int mw_wx_enabled(void) { return mw_wx_on; }
-
 int mw_wx_tracks(int prot) { return mw_wx_on && (prot & PROT_EXEC); }
 
 int mw_wx_view(int prog_prot, int dirty)

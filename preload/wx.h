@@ -24,8 +24,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Is code capture on (MEMWATCH_CAPTURE not 0, dump directory usable)? */
-int mw_wx_enabled(void);
 /* Would a range the program now gives prot be tracked? */
 int mw_wx_tracks(int prot);
 /* The protection a tracked page really gets. */

@@ -53,7 +53,6 @@ static void mw_watch_fault(struct mw_thread *t, struct mw_page *p, siginfo_t *in
 {
     uint64_t rip = mw_ctx_rip(uc);
     uint64_t err = (uint64_t)uc->uc_mcontext.gregs[REG_ERR];
-    uintptr_t addr = (uintptr_t)info->si_addr;
     if (err & MW_PF_INSTR) { /* executing a watched page: only stepping can do it */
         out->verdict = (p->prog_prot & PROT_EXEC) ? MW_STEP : MW_FOREIGN;
         return;
@@ -77,7 +76,6 @@ static void mw_watch_fault(struct mw_thread *t, struct mw_page *p, siginfo_t *in
         mw_emulate(t, &s->insn, uc, rec, out);
         break;
     }
-    (void)addr;
     if (out->verdict == MW_STEP)
         mw_step_report_once(rip, s->bytes, s->insn.len, "the engine could not complete it");
 }

@@ -109,23 +109,3 @@ int mw_route_write(const struct mw_route *r, uintptr_t a, const void *src, size_
 {
     return mw_route_copy(r, a, (void *)src, n, 1, bad);
 }
-
-int mw_view_read(uintptr_t a, void *dst, size_t n, uintptr_t *bad)
-{
-    struct mw_route r;
-    if (mw_route_build(&r, a, n) != 0)
-        return -1;
-    int rc = mw_route_read(&r, a, dst, n, bad);
-    mw_route_finish(&r);
-    return rc;
-}
-
-int mw_view_write(uintptr_t a, const void *src, size_t n, uintptr_t *bad)
-{
-    struct mw_route r;
-    if (mw_route_build(&r, a, n) != 0)
-        return -1;
-    int rc = mw_route_write(&r, a, src, n, bad);
-    mw_route_finish(&r);
-    return rc;
-}

@@ -54,10 +54,6 @@ void mw_route_finish(struct mw_route *r);
 int mw_route_read(const struct mw_route *r, uintptr_t a, void *dst, size_t n, uintptr_t *bad);
 int mw_route_write(const struct mw_route *r, uintptr_t a, const void *src, size_t n, uintptr_t *bad);
 
-/* One-shot helpers for emulation: route, copy, finish. */
-int mw_view_read(uintptr_t a, void *dst, size_t n, uintptr_t *bad);
-int mw_view_write(uintptr_t a, const void *src, size_t n, uintptr_t *bad);
-
 /* The toggling backend's open/close of one page (also used by single-step). */
 void mw_toggle_open(struct mw_page *p);
 void mw_toggle_close(struct mw_page *p);

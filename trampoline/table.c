@@ -46,21 +46,6 @@ struct mw_watch *mw_watch_find_addr(uintptr_t addr)
 struct mw_page *mw_page_first(void) { return mw_pages; }
 struct mw_page *mw_page_next(struct mw_page *p) { return p->hh.next; }
 
-int mw_table_overlaps(uintptr_t start, uintptr_t end, int want_code)
-{
-    for (uintptr_t a = MW_PAGE_FLOOR(start); a < end; a += MW_PAGE_SIZE) {
-        struct mw_page *p = mw_page_find(a);
-        if (!p)
-            continue;
-        if (want_code && p->code)
-            return 1;
-        for (unsigned i = 0; !want_code && i < p->nwatches; i++)
-            if (p->watches[i]->start < end && start < p->watches[i]->end)
-                return 1;
-    }
-    return 0;
-}
-
 void mw_table_lock(mw_sigmask_t *saved)
 {
     mw_sigblock_all(saved);

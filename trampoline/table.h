@@ -39,7 +39,6 @@
 #define MW_PAGE_CEIL(a) (((uintptr_t)(a) + MW_PAGE_SIZE - 1) & ~(MW_PAGE_SIZE - 1))
 
 struct mw_page;
-struct mw_access;
 
 /* Flags of a watch. */
 #define MW_WATCH_LOGGED 0x1u  /* accesses go to accesses.jsonl (MEMWATCH_WATCH) */
@@ -111,8 +110,6 @@ struct mw_watch *mw_watch_find_addr(uintptr_t addr);
 /* Iteration over all pages (writers only). */
 struct mw_page *mw_page_first(void);
 struct mw_page *mw_page_next(struct mw_page *p);
-/* Any watch (or code region, with want_code) overlapping [start, end)? */
-int mw_table_overlaps(uintptr_t start, uintptr_t end, int want_code);
 
 /* Writers. */
 void mw_table_lock(mw_sigmask_t *saved);
