@@ -54,7 +54,7 @@ void mw_init_once(void)
     }
     mw_lifecycle_init_begin();
     mw_backend_force_toggle(mw_config()->backend_toggle);
-    mw_xstate_size();
+    mw_xstate_cpu_max(); /* CPUID leaf 0xD read before any signal needs it */
     dl_iterate_phdr(mw_find_self, (void *)(uintptr_t)mw_init_once);
     mw_thread_attach();
     if (mw_fault_install() != 0)

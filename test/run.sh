@@ -13,6 +13,10 @@
 #                test-needs: avx512f            (a /proc/cpuinfo flag, else SKIP)
 #   test_*.sh  a script run with BUILD, ROOT and TESTBIN set; exit 0 passes,
 #              77 skips (printed as SKIP with its reason), anything else fails.
+# Every test runs under test/support/runone: its time limit is enforced from
+# outside (its own process group, then SIGKILL to it and to every descendant),
+# so a test that blocks all signals or hangs in a handler fails in time and
+# `make test` always ends.  The first line says which machine ran the tests.
 # TEST_FILTER=substring runs only the tests whose path contains it.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +29,9 @@ pass=0 fail=0 skip=0
 failed=""
 
 $cc -O2 -Wall -Werror -o "$TESTBIN/runone" "$ROOT/test/support/runone.c" || exit 1
+$cc -O2 -Wall -Werror -o "$TESTBIN/machine" "$ROOT/test/support/machine.c" || exit 1
+"$TESTBIN/machine"
+started=$(date +%s)
 
 directive() { sed -n "1,25s/.*$1:[[:space:]]*\([^*]*\).*/\1/p" "$2" | head -n 1 | sed 's/[[:space:]]*$//'; }
 
@@ -66,7 +73,7 @@ run_c_test() { # src
                 "$src" -o "$bin" -L"$BUILD" -Wl,--as-needed -lmemwatch -Wl,--no-as-needed -lpthread >"$log" 2>&1 ||
                 { report fail "$name [$mode]" "does not build: $(head -c 300 "$log")"; continue; }
             # shellcheck disable=SC2086
-            out=$(LD_PRELOAD="$BUILD/libmemwatch.so" "$TESTBIN/runone" $sig -- "$bin" 2>&1 >"$log.out"); rc=$?
+            out=$("$TESTBIN/runone" $sig -- env LD_PRELOAD="$BUILD/libmemwatch.so" "$bin" 2>&1 >"$log.out"); rc=$?
         fi
         if [ $rc -eq 0 ]; then
             report ok "$name [$mode]"
@@ -81,10 +88,11 @@ run_sh_test() { # script
     rel=${script#"$ROOT/test/"}
     name=${rel%.sh}
     log="$TESTBIN/log/$(echo "$name" | tr '/' '_').log"
-    (cd "$ROOT" && timeout 600 sh "$script") >"$log" 2>&1; rc=$?
+    (cd "$ROOT" && "$TESTBIN/runone" -q --expect-exit any --timeout 600 -- sh "$script") >"$log" 2>&1; rc=$?
     case $rc in
         0) report ok "$name" ;;
         77) report skip "$name" "$(tail -n 1 "$log")" ;;
+        124) report fail "$name" "timeout after 600 s" ;;
         *) report fail "$name" "$(tail -n 4 "$log" | tr '\n' ' ')" ;;
     esac
 }
@@ -103,5 +111,6 @@ done
 
 [ $skip -gt 0 ] && echo "$skip skipped"
 [ -n "$failed" ] && echo "failed:$failed"
+echo "took $(( $(date +%s) - started )) s"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -121,7 +121,7 @@ static void mw_fill_memop(const ZydisDecodedInstruction *zi, const ZydisDecodedO
     m->bit_reg = MW_REG_NONE;
     unsigned size = op->size / 8;
     if (mw_is_xsave_family(zi->mnemonic))
-        size = mw_xstate_size();
+        size = mw_xstate_cpu_max();
     else if (zi->mnemonic == ZYDIS_MNEMONIC_FXSAVE || zi->mnemonic == ZYDIS_MNEMONIC_FXSAVE64 ||
              zi->mnemonic == ZYDIS_MNEMONIC_FXRSTOR || zi->mnemonic == ZYDIS_MNEMONIC_FXRSTOR64)
         size = 512;

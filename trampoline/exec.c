@@ -15,8 +15,6 @@
 #include "core/sys.h"
 #include "trampoline/bounce.h"
 #include "trampoline/thread.h"
-#include "trampoline/xstate.h"
-
 /* Room for the largest access (an XSAVE image) at any offset within a page. */
 #define MW_BOUNCE_SIZE (MW_BOUNCE_PAGES * 4096)
 
@@ -24,7 +22,10 @@ struct mw_exec_block {
     uint64_t gpr[16];
     uint64_t rflags;
     uint64_t handler_rsp;
-    uint64_t xsave;       /* frame XSAVE image, for the fp variants */
+    uint64_t xsave;       /* frame's extended-state image, for the fp variants */
+    uint32_t xfeat_lo;    /* its feature mask: EDX:EAX of xrstor/xsave */
+    uint32_t xfeat_hi;
+    uint32_t xsize;       /* its size (mw_exec_recover copies no more) */
     uint64_t target;      /* slot to jump to */
     uint64_t epilogue;    /* epilogue the slot returns through */
     uint32_t mxcsr;       /* the handler's own MXCSR and x87 control word, */
@@ -44,9 +45,14 @@ struct mw_exec_area {
 
 _Static_assert(sizeof(struct mw_exec_block) <= 4096, "register block fits one page");
 
+/* How the extended state travels: not at all (general registers only), with
+ * xrstor/xsave under the frame's feature mask, or fxrstor/fxsave for a
+ * frame that is a bare FXSAVE image. */
+enum mw_exec_fp { MW_FP_NONE, MW_FP_XSAVE, MW_FP_FXSAVE, MW_FP_KINDS };
+
 /* Offsets of the generated entry points within the common page. */
 struct mw_exec_entries {
-    uint16_t prologue_gpr, prologue_fp, epilogue_gpr, epilogue_fp, landing, resume;
+    uint16_t prologue[MW_FP_KINDS], epilogue[MW_FP_KINDS], landing, resume;
 };
 static struct mw_exec_entries mw_entries;
 
@@ -114,12 +120,21 @@ static void mw_pop_reg(struct mw_emit *e, int r)
 
 static const int mw_callee_saved[] = {3, 5, 12, 13, 14, 15}; /* rbx rbp r12..r15 */
 
-static void mw_emit_xsave_op(struct mw_emit *e, struct mw_exec_block *b, uint8_t modrm)
+/* Loads (restore) or stores the frame's extended state.  The requested
+ * feature bitmap is the frame's own mask, never all ones: xsave writes every
+ * requested component the CPU has enabled, and a frame made for a process
+ * without AMX permission has no room for the tile data the CPU could save
+ * (8 KiB past its end, over whatever lies there). */
+static void mw_emit_fp_op(struct mw_emit *e, struct mw_exec_block *b, int kind, int restore)
 {
     mw_load_rip(e, 1, &b->xsave);                 /* mov rcx, [xsave] */
-    mw_b(e, 0xb8); mw_d32(e, -1);                 /* mov eax, -1 */
-    mw_b(e, 0xba); mw_d32(e, -1);                 /* mov edx, -1 */
-    mw_b(e, 0x48); mw_b(e, 0x0f); mw_b(e, 0xae); mw_b(e, modrm); /* xrstor64/xsave64 [rcx] */
+    if (kind == MW_FP_XSAVE) {
+        mw_modrm_rip(e, 0x8b, 0, &b->xfeat_lo);   /* mov eax, [xfeat_lo] */
+        mw_modrm_rip(e, 0x8b, 2, &b->xfeat_hi);   /* mov edx, [xfeat_hi] */
+    }
+    /* xrstor64 /5, xsave64 /4, fxrstor64 /1, fxsave64 /0 - all [rcx] */
+    uint8_t ext = kind == MW_FP_XSAVE ? (restore ? 5 : 4) : (restore ? 1 : 0);
+    mw_b(e, 0x48); mw_b(e, 0x0f); mw_b(e, 0xae); mw_b(e, (uint8_t)((ext << 3) | 1));
 }
 
 /* The handler's own x87 and SSE control words come back; the program's x87
@@ -139,8 +154,8 @@ static void mw_emit_prologue(struct mw_emit *e, struct mw_exec_block *b, int fp)
     for (unsigned i = 0; i < 6; i++)
         mw_push_reg(e, mw_callee_saved[i]);
     mw_store_rip(e, 4, &b->handler_rsp);          /* mov [handler_rsp], rsp */
-    if (fp)
-        mw_emit_xsave_op(e, b, 0x29);             /* xrstor64 [rcx] */
+    if (fp != MW_FP_NONE)
+        mw_emit_fp_op(e, b, fp, 1);
     mw_modrm_rip(e, 0xff, 6, &b->rflags);         /* push qword [rflags] */
     mw_b(e, 0x9d);                                /* popfq */
     for (int r = 0; r < 16; r++)
@@ -158,8 +173,8 @@ static void mw_emit_epilogue(struct mw_emit *e, struct mw_exec_block *b, int fp)
     mw_b(e, 0x9c);                                /* pushfq */
     mw_modrm_rip(e, 0x8f, 0, &b->rflags);         /* pop qword [rflags] */
     mw_b(e, 0xfc);                                /* cld: the C ABI wants DF clear */
-    if (fp) {
-        mw_emit_xsave_op(e, b, 0x21);             /* xsave64 [rcx] */
+    if (fp != MW_FP_NONE) {
+        mw_emit_fp_op(e, b, fp, 0);
         mw_emit_restore_fp_control(e, b);
     }
     for (int i = 5; i >= 0; i--)
@@ -194,14 +209,12 @@ static void mw_generate_common(struct mw_exec_area *a)
 {
     struct mw_emit e = {a->common, a->common};
     struct mw_exec_block *b = &a->block;
-    mw_entries.prologue_gpr = mw_mark(&e);
-    mw_emit_prologue(&e, b, 0);
-    mw_entries.prologue_fp = mw_mark(&e);
-    mw_emit_prologue(&e, b, 1);
-    mw_entries.epilogue_gpr = mw_mark(&e);
-    mw_emit_epilogue(&e, b, 0);
-    mw_entries.epilogue_fp = mw_mark(&e);
-    mw_emit_epilogue(&e, b, 1);
+    for (int k = 0; k < MW_FP_KINDS; k++) {
+        mw_entries.prologue[k] = mw_mark(&e);
+        mw_emit_prologue(&e, b, k);
+        mw_entries.epilogue[k] = mw_mark(&e);
+        mw_emit_epilogue(&e, b, k);
+    }
     mw_entries.landing = mw_mark(&e);
     mw_emit_landing(&e, b);
     mw_entries.resume = mw_mark(&e);
@@ -247,19 +260,22 @@ void mw_exec_set_slot(struct mw_thread *t, unsigned slot, const uint8_t *code, u
     mw_modrm_rip(&e, 0xff, 4, &a->block.epilogue); /* jmp [epilogue] */
 }
 
-int mw_exec_run(struct mw_thread *t, unsigned slot, uint64_t gpr[16], uint64_t *rflags, void *xsave,
-                struct mw_exec_fault *fault)
+int mw_exec_run(struct mw_thread *t, unsigned slot, uint64_t gpr[16], uint64_t *rflags,
+                const struct mw_xframe *xf, struct mw_exec_fault *fault)
 {
     struct mw_exec_area *a = t->exec;
     struct mw_exec_block *b = &a->block;
+    int kind = !xf ? MW_FP_NONE : xf->xsave ? MW_FP_XSAVE : MW_FP_FXSAVE;
     memcpy(b->gpr, gpr, sizeof b->gpr);
     b->rflags = *rflags & ~0x100ULL; /* never single-step our own epilogue */
-    b->xsave = (uint64_t)xsave;
+    b->xsave = xf ? (uint64_t)(uintptr_t)xf->image : 0;
+    b->xfeat_lo = xf ? (uint32_t)xf->features : 0;
+    b->xfeat_hi = xf ? (uint32_t)(xf->features >> 32) : 0;
+    b->xsize = xf ? xf->size : 0;
     b->target = (uint64_t)a->slots[slot];
-    b->epilogue = (uint64_t)(a->common + (xsave ? mw_entries.epilogue_fp : mw_entries.epilogue_gpr));
+    b->epilogue = (uint64_t)(a->common + mw_entries.epilogue[kind]);
     __asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(b->mxcsr), "=m"(b->fcw));
-    int (*entry)(void) = (int (*)(void))(void *)(a->common + (xsave ? mw_entries.prologue_fp
-                                                                    : mw_entries.prologue_gpr));
+    int (*entry)(void) = (int (*)(void))(void *)(a->common + mw_entries.prologue[kind]);
     __atomic_store_n(&b->running, 1, __ATOMIC_SEQ_CST);
     int faulted = entry();
     __atomic_store_n(&b->running, 0, __ATOMIC_SEQ_CST);
@@ -318,8 +334,9 @@ int mw_exec_recover(struct mw_thread *t, int signo, siginfo_t *info, ucontext_t 
      * have shown it: for most instructions that is the state before them
      * (exceptions are precise), but a gather or scatter keeps the elements
      * it completed, and a SIMD floating-point exception its MXCSR flags. */
-    if (b->xsave && uc->uc_mcontext.fpregs)
-        memcpy((void *)(uintptr_t)b->xsave, uc->uc_mcontext.fpregs, mw_xstate_size());
+    struct mw_xframe nested;
+    if (b->xsave && mw_xframe_of(uc, &nested) == 0)
+        memcpy((void *)(uintptr_t)b->xsave, nested.image, nested.size < b->xsize ? nested.size : b->xsize);
     b->running = 0;
     uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(a->common + mw_entries.landing);
     uc->uc_mcontext.gregs[REG_RSP] = (greg_t)b->handler_rsp;

@@ -26,6 +26,8 @@
 #include <stdint.h>
 #include <ucontext.h>
 
+#include "trampoline/xstate.h"
+
 #define MW_EXEC_SLOTS 256
 #define MW_EXEC_SLOT_SIZE 64
 
@@ -51,12 +53,13 @@ void mw_exec_set_slot(struct mw_thread *t, unsigned slot, const uint8_t *code, u
 /*
  * Runs slot with gpr[16] (hardware order; gpr[4] is ignored: rsp stays ours)
  * and *rflags loaded; stores the results back into gpr and *rflags.  When
- * xsave is not NULL it is the signal frame's XSAVE image: loaded before and
- * saved after the instruction.  Returns 0, or 1 when the instruction faulted
- * (then *fault says how; gpr and *rflags are unchanged).
+ * xf is not NULL it is the signal frame's extended state: loaded before and
+ * saved after the instruction, under the frame's own feature mask and size.
+ * Returns 0, or 1 when the instruction faulted (then *fault says how; gpr
+ * and *rflags are unchanged, the image holds the state at the fault).
  */
-int mw_exec_run(struct mw_thread *t, unsigned slot, uint64_t gpr[16], uint64_t *rflags, void *xsave,
-                struct mw_exec_fault *fault);
+int mw_exec_run(struct mw_thread *t, unsigned slot, uint64_t gpr[16], uint64_t *rflags,
+                const struct mw_xframe *xf, struct mw_exec_fault *fault);
 
 /* Does addr lie in this thread's executor code (a slot, the prologues)?  A
  * signal whose si_addr is the faulting instruction (SIGFPE, SIGILL, #GP's

@@ -131,9 +131,15 @@ void mw_run_mem(struct mw_thread *t, const struct mw_site *s, siginfo_t *info, u
         out->verdict = MW_STEP;
         return;
     }
-    if (in->uses_fp && !mw_xstate_has_xsave()) {
-        out->verdict = MW_STEP;
-        return;
+    /* The instruction runs with the frame's own extended state: as much
+     * of it as the kernel saved for this process, never more. */
+    struct mw_xframe xframe, *xf = NULL;
+    if (in->uses_fp) {
+        if (mw_xframe_of(uc, &xframe) != 0) {
+            out->verdict = MW_STEP;
+            return;
+        }
+        xf = &xframe;
     }
     /* Both operands routed before anything runs.  A second operand is
      * addressed by a register (movdir64b's destination), which points at it
@@ -201,8 +207,7 @@ void mw_run_mem(struct mw_thread *t, const struct mw_site *s, siginfo_t *info, u
         gpr[in->addr_reg2] = (uint64_t)(uintptr_t)target2;
     }
     struct mw_exec_fault fault;
-    void *xsave = in->uses_fp ? (void *)uc->uc_mcontext.fpregs : NULL;
-    int faulted = mw_exec_run(t, s->slot, gpr, &flags, xsave, &fault);
+    int faulted = mw_exec_run(t, s->slot, gpr, &flags, xf, &fault);
     if (b)
         mw_bounce_reopen(b, &route);
     if (b2)
@@ -220,8 +225,8 @@ void mw_run_mem(struct mw_thread *t, const struct mw_site *s, siginfo_t *info, u
         mw_bounce_write_back(b, &route, access, size);
     if (b2 && in->mem2.write)
         mw_bounce_write_back(b2, &route2, access2, in->mem2.size);
-    if (xsave)
-        mw_fix_x87_pointers(t, s, xsave, rip, access);
+    if (xf)
+        mw_fix_x87_pointers(t, s, xf->image, rip, access);
     mw_record_after(rec);
     if (have2) {
         mw_route_finish(&route2);

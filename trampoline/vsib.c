@@ -22,7 +22,6 @@
  * elements done are done, the mask bits of the rest are still set, as the
  * kernel would show them.
  */
-#include <cpuid.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -35,97 +34,97 @@
 
 #define MW_VSIB_LANES 16
 
-/* --- the XSAVE image (standard format) --------------------------------------- */
+/* --- the frame's extended state (standard format) ------------------------------- */
 
-static unsigned mw_xoff[8], mw_xlen[8];
-static int mw_xlayout_ready;
+/* Component offsets come from CPUID (xstate.c); whether the frame holds a
+ * component comes from the frame itself (xstate.h): a component it does not
+ * hold reads as zero and is never written, so nothing lands outside the
+ * image whatever the CPU has. */
 
-/* Offsets of the vector and mask components (CPUID leaf 0xD), read once. */
-static void mw_xlayout(void)
+static unsigned mw_xoff(unsigned c)
 {
-    if (__atomic_load_n(&mw_xlayout_ready, __ATOMIC_ACQUIRE))
-        return;
-    for (unsigned c = 2; c < 8; c++) {
-        unsigned a, b, cc, d;
-        __cpuid_count(0xd, c, a, b, cc, d);
-        mw_xlen[c] = a;
-        mw_xoff[c] = b;
-    }
-    mw_xoff[1] = 160; /* XMM0-15 in the legacy area */
-    mw_xlen[1] = 256;
-    __atomic_store_n(&mw_xlayout_ready, 1, __ATOMIC_RELEASE);
+    unsigned off, len;
+    mw_xstate_component(c, &off, &len);
+    return off;
 }
 
-static uint64_t mw_xbv(const uint8_t *x)
+static uint64_t mw_xbv(const struct mw_xframe *xf)
 {
     uint64_t v;
-    memcpy(&v, x + 512, 8);
+    memcpy(&v, xf->image + 512, 8);
     return v;
 }
 
 /* A component whose XSTATE_BV bit is clear is in its initial state (zero),
  * whatever its bytes say: it is made explicit before it is written. */
-static void mw_xlive(uint8_t *x, int c)
+static void mw_xlive(const struct mw_xframe *xf, unsigned c)
 {
-    uint64_t bv = mw_xbv(x);
+    uint64_t bv = mw_xbv(xf);
     if (bv & (1ULL << c))
         return;
-    memset(x + mw_xoff[c], 0, mw_xlen[c]);
+    unsigned off, len;
+    mw_xstate_component(c, &off, &len);
+    if (c == 1) {
+        off = 160;
+        len = 256;
+    }
+    memset(xf->image + off, 0, len);
     bv |= 1ULL << c;
-    memcpy(x + 512, &bv, 8);
+    memcpy(xf->image + 512, &bv, 8);
 }
 
-/* Byte o of vector register id seen as a zmm register, and its component. */
-static uint8_t *mw_vbyte(uint8_t *x, int id, unsigned o, int *comp)
+/* Byte o of vector register id seen as a zmm register, and its component;
+ * NULL when the frame does not hold that component. */
+static uint8_t *mw_vbyte(const struct mw_xframe *xf, int id, unsigned o, unsigned *comp)
 {
-    if (id >= 16) {
-        *comp = 7;
-        return x + mw_xoff[7] + 64 * (id - 16) + o;
+    unsigned c = id >= 16 ? 7 : o < 16 ? 1 : o < 32 ? 2 : 6;
+    *comp = c;
+    if (!mw_xframe_has(xf, c))
+        return NULL;
+    switch (c) {
+    case 7: return xf->image + mw_xoff(7) + 64 * (id - 16) + o;
+    case 1: return xf->image + 160 + 16 * id + o;
+    case 2: return xf->image + mw_xoff(2) + 16 * id + (o - 16);
+    default: return xf->image + mw_xoff(6) + 32 * id + (o - 32);
     }
-    if (o < 16) {
-        *comp = 1;
-        return x + 160 + 16 * id + o;
-    }
-    if (o < 32) {
-        *comp = 2;
-        return x + mw_xoff[2] + 16 * id + (o - 16);
-    }
-    *comp = 6;
-    return x + mw_xoff[6] + 32 * id + (o - 32);
 }
 
-static void mw_vread(uint8_t *x, int id, uint8_t *dst, unsigned n)
+static void mw_vread(const struct mw_xframe *xf, int id, uint8_t *dst, unsigned n)
 {
-    uint64_t bv = mw_xbv(x);
+    uint64_t bv = mw_xbv(xf);
     for (unsigned i = 0; i < n; i++) {
-        int c;
-        uint8_t *p = mw_vbyte(x, id, i, &c);
-        dst[i] = (bv >> c) & 1 ? *p : 0;
+        unsigned c;
+        uint8_t *p = mw_vbyte(xf, id, i, &c);
+        dst[i] = p && ((bv >> c) & 1) ? *p : 0;
     }
 }
 
-static void mw_vwrite(uint8_t *x, int id, const uint8_t *src, unsigned n)
+static void mw_vwrite(const struct mw_xframe *xf, int id, const uint8_t *src, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
-        int c;
-        uint8_t *p = mw_vbyte(x, id, i, &c);
-        mw_xlive(x, c);
+        unsigned c;
+        uint8_t *p = mw_vbyte(xf, id, i, &c);
+        if (!p)
+            continue;
+        mw_xlive(xf, c);
         *p = src[i];
     }
 }
 
-static uint64_t mw_kread(uint8_t *x, int k)
+static uint64_t mw_kread(const struct mw_xframe *xf, int k)
 {
     uint64_t v = 0;
-    if (mw_xbv(x) & (1ULL << 5))
-        memcpy(&v, x + mw_xoff[5] + 8 * k, 8);
+    if (mw_xframe_has(xf, 5) && (mw_xbv(xf) & (1ULL << 5)))
+        memcpy(&v, xf->image + mw_xoff(5) + 8 * k, 8);
     return v;
 }
 
-static void mw_kwrite(uint8_t *x, int k, uint64_t v)
+static void mw_kwrite(const struct mw_xframe *xf, int k, uint64_t v)
 {
-    mw_xlive(x, 5);
-    memcpy(x + mw_xoff[5] + 8 * k, &v, 8);
+    if (!mw_xframe_has(xf, 5))
+        return;
+    mw_xlive(xf, 5);
+    memcpy(xf->image + mw_xoff(5) + 8 * k, &v, 8);
 }
 
 /* --- the mask ------------------------------------------------------------------- */
@@ -146,7 +145,7 @@ static int mw_mask_active(const struct mw_mask *m, unsigned lane)
 
 /* Narrows the mask in the image to `lanes`; everything else the CPU zeroes
  * when the instruction completes. */
-static void mw_mask_narrow(const struct mw_mask *m, uint8_t *x, uint32_t lanes)
+static void mw_mask_narrow(const struct mw_mask *m, const struct mw_xframe *x, uint32_t lanes)
 {
     if (m->v->mask_k > 0) {
         mw_kwrite(x, m->v->mask_k, m->k & lanes);
@@ -162,7 +161,7 @@ static void mw_mask_narrow(const struct mw_mask *m, uint8_t *x, uint32_t lanes)
 
 /* After a fault: lanes not yet run (and mask bits beyond the lanes) are as
  * they were; the CPU left the running group's own progress in the image. */
-static void mw_mask_restore(const struct mw_mask *m, uint8_t *x, uint32_t pending)
+static void mw_mask_restore(const struct mw_mask *m, const struct mw_xframe *x, uint32_t pending)
 {
     unsigned lanes = m->v->lanes;
     if (m->v->mask_k > 0) {
@@ -205,12 +204,13 @@ void mw_run_vsib(struct mw_thread *t, const struct mw_site *s, siginfo_t *info, 
 {
     const struct mw_insn *in = &s->insn;
     const struct mw_vsib *v = &in->vsib;
-    uint8_t *x = (uint8_t *)uc->uc_mcontext.fpregs;
-    if (!mw_xstate_has_xsave() || !x || v->lanes > MW_VSIB_LANES) {
+    struct mw_xframe xframe, *x = &xframe;
+    /* An EVEX form needs its mask register in the frame: a frame that lacks
+     * it could not belong to a process that ran this instruction. */
+    if (mw_xframe_of(uc, x) != 0 || !x->xsave || v->lanes > MW_VSIB_LANES || (v->mask_k > 0 && !mw_xframe_has(x, 5))) {
         out->verdict = MW_STEP;
         return;
     }
-    mw_xlayout();
     uint64_t gpr[16], flags = mw_ctx_flags(uc), rip = mw_ctx_rip(uc);
     mw_ctx_load_gprs(uc, gpr);
     uint64_t base = mw_memop_ea(&in->mem, gpr, rip + in->len); /* base + disp + segment */
