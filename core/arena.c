@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "core/pages.h"
 #include "core/spin.h"
 #include "core/sys.h"
 
@@ -58,9 +59,8 @@ static int mw_class_of(size_t n)
 static void *mw_carve(size_t bytes)
 {
     if (mw_slab_cursor == NULL || (size_t)(mw_slab_end - mw_slab_cursor) < bytes) {
-        void *slab = mw_sys_mmap(NULL, MW_ARENA_SLAB, PROT_READ | PROT_WRITE,
-                                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (mw_sys_failed((long)slab))
+        void *slab = mw_pages_map(MW_ARENA_SLAB, 0, PROT_READ | PROT_WRITE, 0, -1, 0, NULL);
+        if (!slab)
             return NULL;
         mw_slab_cursor = slab;
         mw_slab_end = mw_slab_cursor + MW_ARENA_SLAB;
@@ -73,9 +73,8 @@ static void *mw_carve(size_t bytes)
 static void *mw_alloc_big(size_t n)
 {
     size_t len = (n + sizeof(struct mw_block_header) + 4095) & ~(size_t)4095;
-    struct mw_block_header *h = mw_sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
-                                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mw_sys_failed((long)h))
+    struct mw_block_header *h = mw_pages_map(len, 0, PROT_READ | PROT_WRITE, 0, -1, 0, NULL);
+    if (!h)
         return NULL;
     h->size = len - sizeof *h;
     h->klass = MW_ARENA_BIG;
@@ -115,7 +114,7 @@ void mw_free(void *p)
         return;
     struct mw_block_header *h = (struct mw_block_header *)p - 1;
     if (h->klass == MW_ARENA_BIG) {
-        mw_sys_munmap(h, h->size + sizeof *h);
+        mw_pages_unmap(h, h->size + sizeof *h);
         return;
     }
     struct mw_free_block *b = p;

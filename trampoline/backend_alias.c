@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "core/pages.h"
 #include "core/sys.h"
 #include "trampoline/backend.h"
 
@@ -71,8 +72,9 @@ static int mw_memfd_mapped(size_t len, char **alias)
         return fd;
     long rc = mw_sys_ftruncate(fd, (long)len);
     if (rc == 0) {
-        *alias = mw_sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        rc = mw_sys_failed((long)*alias) ? (long)*alias : 0;
+        int err = 0;
+        *alias = mw_pages_map(len, 0, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0, &err);
+        rc = *alias ? 0 : err;
     }
     if (rc != 0) {
         mw_sys_close(fd);
@@ -99,7 +101,7 @@ static int mw_alias_attach_private(struct mw_page **pages, size_t n, const struc
     mw_sys_close(fd);
     if (rc != 0) {
         mw_sys_mprotect(view, len, m->prot);
-        mw_sys_munmap(alias, len);
+        mw_pages_unmap(alias, len);
         return (int)rc;
     }
     a->alias = alias;
@@ -110,16 +112,23 @@ static int mw_alias_attach_shared(struct mw_page **pages, size_t n, const struct
 {
     size_t len = n * MW_PAGE_SIZE;
     void *view = (void *)pages[0]->addr;
-    char *alias = mw_sys_mremap(view, 0, len, MREMAP_MAYMOVE, NULL);
-    if (mw_sys_failed((long)alias))
+    /* The second view goes where the library keeps its own memory. */
+    int err = 0;
+    char *place = mw_pages_map(len, 0, PROT_NONE, 0, -1, 0, &err);
+    if (!place)
+        return err;
+    char *alias = mw_sys_mremap(view, 0, len, MREMAP_MAYMOVE | MREMAP_FIXED, place);
+    if (mw_sys_failed((long)alias)) {
+        mw_pages_unmap(place, len);
         return (int)(long)alias;
+    }
     /* A read-only file cannot be written through the alias either: then the
      * program could not write it, and neither will we. */
     if (mw_sys_mprotect(alias, len, PROT_READ | PROT_WRITE) != 0)
         mw_sys_mprotect(alias, len, PROT_READ);
     long rc = mw_sys_mprotect(view, len, PROT_NONE);
     if (rc != 0) {
-        mw_sys_munmap(alias, len);
+        mw_pages_unmap(alias, len);
         return (int)rc;
     }
     (void)m;
@@ -155,7 +164,7 @@ void mw_alias_release(struct mw_page *p)
     p->alias_page = NULL;
     if (a && --a->pages == 0) {
         mw_alias_unlink(a);
-        mw_sys_munmap(a->alias, a->len);
+        mw_pages_unmap(a->alias, a->len);
         mw_free(a);
     }
 }
@@ -166,16 +175,15 @@ void mw_alias_detach(struct mw_page *p, int prot)
     if (!a->shared) {
         /* A private copy, moved over the page in one step: no moment where
          * the page is missing or has other contents. */
-        void *tmp = mw_sys_mmap(NULL, MW_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (!mw_sys_failed((long)tmp)) {
+        void *tmp = mw_pages_map(MW_PAGE_SIZE, 0, PROT_READ | PROT_WRITE, 0, -1, 0, NULL);
+        if (tmp) {
             memcpy(tmp, p->alias_page, MW_PAGE_SIZE);
             mw_sys_mprotect(tmp, MW_PAGE_SIZE, prot);
             void *moved = mw_sys_mremap(tmp, MW_PAGE_SIZE, MW_PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED,
                                         (void *)p->addr);
-            if (mw_sys_failed((long)moved))
-                mw_sys_munmap(tmp, MW_PAGE_SIZE);
-            else
+            if (!mw_sys_failed((long)moved))
                 mw_sys_madvise(p->alias_page, MW_PAGE_SIZE, MADV_REMOVE); /* free the memfd page */
+            mw_pages_unmap(tmp, MW_PAGE_SIZE); /* moved away or not: its addresses go back */
         } else {
             mw_sys_mprotect((void *)p->addr, MW_PAGE_SIZE, prot); /* keep it shared, but usable */
         }
@@ -196,8 +204,7 @@ void mw_alias_fork_prepare(void)
     for (struct mw_alias *a = mw_aliases; a; a = a->next) {
         if (a->shared)
             continue;
-        char *snap = mw_sys_mmap(NULL, a->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        a->snapshot = mw_sys_failed((long)snap) ? NULL : snap;
+        a->snapshot = mw_pages_map(a->len, 0, PROT_READ | PROT_WRITE, 0, -1, 0, NULL);
         if (a->snapshot)
             memcpy(a->snapshot, a->alias, a->len);
     }
@@ -207,7 +214,7 @@ void mw_alias_fork_parent(void)
 {
     for (struct mw_alias *a = mw_aliases; a; a = a->next) {
         if (a->snapshot)
-            mw_sys_munmap(a->snapshot, a->len);
+            mw_pages_unmap(a->snapshot, a->len);
         a->snapshot = NULL;
     }
 }
@@ -233,9 +240,9 @@ void mw_alias_fork_child(void)
                 p->alias_page = alias + off;
             }
             mw_sys_close(fd);
-            mw_sys_munmap(old, a->len);
+            mw_pages_unmap(old, a->len);
         }
-        mw_sys_munmap(a->snapshot, a->len);
+        mw_pages_unmap(a->snapshot, a->len);
         a->snapshot = NULL;
     }
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "core/pages.h"
 #include "core/sys.h"
 #include "trampoline/bounce.h"
 #include "trampoline/thread.h"
@@ -225,13 +226,12 @@ int mw_exec_area_init(struct mw_thread *t)
 {
     if (t->exec)
         return 0;
-    struct mw_exec_area *a = mw_sys_mmap(NULL, sizeof *a, PROT_READ | PROT_WRITE | PROT_EXEC,
-                                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mw_sys_failed((long)a))
+    struct mw_exec_area *a = mw_pages_map(sizeof *a, 0, PROT_READ | PROT_WRITE | PROT_EXEC, 0, -1, 0, NULL);
+    if (!a)
         return -1;
-    char *bounce = mw_sys_mmap(NULL, MW_BOUNCE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mw_sys_failed((long)bounce)) {
-        mw_sys_munmap(a, sizeof *a);
+    char *bounce = mw_pages_map(MW_BOUNCE_SIZE, 0, PROT_READ | PROT_WRITE, 0, -1, 0, NULL);
+    if (!bounce) {
+        mw_pages_unmap(a, sizeof *a);
         return -1;
     }
     mw_generate_common(a);
@@ -244,9 +244,9 @@ int mw_exec_area_init(struct mw_thread *t)
 void mw_exec_area_free(struct mw_thread *t)
 {
     if (t->exec)
-        mw_sys_munmap(t->exec, sizeof *t->exec);
+        mw_pages_unmap(t->exec, sizeof *t->exec);
     if (t->bounce)
-        mw_sys_munmap(t->bounce, MW_BOUNCE_SIZE);
+        mw_pages_unmap(t->bounce, MW_BOUNCE_SIZE);
     t->exec = NULL;
     t->bounce = NULL;
 }

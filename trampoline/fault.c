@@ -1,23 +1,36 @@
 /*
- * trampoline/fault.c - the fault path, top to bottom.
+ * trampoline/fault.c - the fault path, top to bottom, in the order it runs.
  *
- *   signal arrives (SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGTRAP, on the
- *   thread's alternate stack, async signals blocked, SA_NODEFER)
- *     -> raised by an instruction in our executor?  land it (exec.c), done
- *     -> SIGTRAP after a single-stepped instruction?  close up (step.c)
- *     -> SIGSEGV on a page the table knows?
- *          code region: the capture cycle's hook (preload/wx.c)
- *          watched page: decode (site.c) and run the instruction by its kind:
- *            explicit operand   relocate and execute   (mem.c)
- *            string             rebase and execute     (string.c)
- *            stack, branches    emulate                (emulate.c)
- *            anything else      single-step            (step.c)
- *          then count, record, resume after the instruction (record.c)
- *     -> anything else is the program's: its handler or the default death
- *        (chain.c)
- *
- * Table access is held only while the instruction runs; callbacks and the
- * program's handlers run after it is released.  errno is preserved.
+ *   signal arrives: SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP (SIGSYS in trap
+ *   mode), on the thread's alternate stack, every other signal blocked,
+ *   SA_NODEFER (a fault inside the handler nests)
+ *   1. entry guard, before anything touches thread-local storage:
+ *        raised by the library's own code?            -> one line, die by it
+ *        nested so deep the stack is nearly gone?     -> one line, die by it
+ *   2. raised by an instruction in this thread's executor?  land it, done
+ *      (exec.c: the strategy that ran it sees the fault and decides)
+ *   3. SIGSEGV, SEGV_ACCERR, on a page the table knows (read access held):
+ *        code region only:  the capture cycle's hook (preload/wx.c), done
+ *        watched page:      decode (site.c), then the strategy by kind:
+ *            explicit operand   relocate, execute in the executor  (mem.c, vsib.c)
+ *            string             rebase, execute in chunks          (string.c)
+ *            stack, branches    emulate                            (emulate.c)
+ *            none fits          single-step the original           (step.c)
+ *        each match the access against the watches before it runs
+ *        (record.c: before bytes) and say how it ended (enum mw_verdict):
+ *            MW_DONE     completed; the context resumes after it:
+ *                        count it now (mw_record_commit), after bytes taken
+ *            MW_STEP     page opened, trap flag set: it runs for real on
+ *                        return and is counted at its SIGTRAP (step.c)
+ *            MW_RETRY    unwatched meanwhile: return, it runs natively
+ *            MW_DELIVER  it faulted for real in the executor: nothing
+ *                        counted, the program gets that fault
+ *            MW_FOREIGN  not ours to run (the program forbids the access)
+ *        read access released; callbacks and the access log run (record.c)
+ *   4. SIGTRAP after a single-stepped instruction: close its pages, count
+ *   5. SIGSYS from the trap-mode filter: the preload side's hook
+ *   6. anything else is the program's: its handler, with the program's
+ *      errno, or the default death by the same signal (chain.c)
  */
 #include "trampoline/fault.h"
 
@@ -47,7 +60,56 @@ void mw_fault_set_self_text(uintptr_t start, uintptr_t end)
 #define MW_PF_WRITE 0x2
 #define MW_PF_INSTR 0x10
 
-/* The watched-page path; read access is held by the caller. */
+/* --- 1. the entry guard ------------------------------------------------------ */
+
+/* How much of the library's alternate stack a handler keeps in reserve: the
+ * die path (one line of text) and one more signal frame. */
+#define MW_STACK_RESERVE (16 * 1024)
+
+enum mw_guard {
+    MW_GUARD_OK,
+    MW_GUARD_SELF_FAULT,   /* the library's own code faulted */
+    MW_GUARD_TOO_DEEP,     /* faults nested in faults until the stack ran out */
+};
+
+/* Nothing here may touch thread-local storage or call into libc: it is what
+ * stands between a broken thread (its TLS or TCB overwritten) and a handler
+ * that faults and re-enters itself forever.  The bound on re-entry comes from
+ * the stack pointer alone: nested frames pile up on the alternate stack, and
+ * the block it lives in says where it ends (thread.h). */
+static __attribute__((no_stack_protector)) enum mw_guard mw_entry_guard(int sig, const siginfo_t *info,
+                                                                        const ucontext_t *uc)
+{
+    uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    if (info->si_code > 0 && sig != SIGTRAP && rip >= mw_text_start && rip < mw_text_end)
+        return MW_GUARD_SELF_FAULT;
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    long room = mw_thread_stack_room(sp);
+    if (room >= 0 && room < MW_STACK_RESERVE + (long)mw_xstate_cpu_max())
+        return MW_GUARD_TOO_DEEP;
+    return MW_GUARD_OK;
+}
+
+/* Ends the process by the signal, as a real crash: one line on stderr, the
+ * default action restored, the instruction re-run (or the signal re-sent).
+ * Raw syscalls only. */
+static __attribute__((no_stack_protector)) void mw_die_from_guard(enum mw_guard why, int sig, const siginfo_t *info,
+                                                                  const ucontext_t *uc)
+{
+    void *rip = (void *)uc->uc_mcontext.gregs[REG_RIP];
+    if (why == MW_GUARD_SELF_FAULT)
+        mw_warn("internal fault inside libmemwatch (signal %d at %p, address %p); ending the process", sig, rip,
+                info->si_addr);
+    else
+        mw_warn("signal %d at %p (address %p) nested in fault handlers until the signal stack ran out; "
+                "ending the process",
+                sig, rip, info->si_addr);
+    mw_chain_die(sig, info->si_code > 0 && sig != SIGTRAP);
+}
+
+/* --- 3. SIGSEGV -------------------------------------------------------------- */
+
+/* A watched page: run the instruction by its kind.  Read access is held. */
 static void mw_watch_fault(struct mw_thread *t, struct mw_page *p, siginfo_t *info, ucontext_t *uc,
                            struct mw_record *rec, struct mw_outcome *out)
 {
@@ -80,28 +142,26 @@ static void mw_watch_fault(struct mw_thread *t, struct mw_page *p, siginfo_t *in
         mw_step_report_once(rip, s->bytes, s->insn.len, "the engine could not complete it");
 }
 
-/* SIGSEGV: ours, or not.  Returns 1 when handled, 0 when it is the
- * program's, 2 when the relocated instruction raised *deliver for the
- * program. */
-static int mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucontext_t *uc, siginfo_t *deliver)
+/* SIGSEGV: ours or not.  The verdict says what the entry does next;
+ * MW_DELIVER fills *deliver with the fault the program must see. */
+static enum mw_verdict mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucontext_t *uc, siginfo_t *deliver)
 {
     if (info->si_code != SEGV_ACCERR)
-        return 0;
+        return MW_FOREIGN;
     uintptr_t addr = (uintptr_t)info->si_addr;
-    uintptr_t page = MW_PAGE_FLOOR(addr);
     struct mw_record rec;
     struct mw_outcome out = {.verdict = MW_FOREIGN};
     mw_record_init(&rec, t);
 
     mw_read_begin(t);
-    struct mw_page *p = mw_page_find(page);
+    struct mw_page *p = mw_page_find(MW_PAGE_FLOOR(addr));
     if (!p) {
         mw_read_end(t);
-        return 0;
+        return MW_FOREIGN;
     }
     if (p->code && !p->nwatches && !p->alias) {
         mw_read_end(t);
-        return mw_code_hook ? mw_code_hook(t, info, uc) : 0;
+        return mw_code_hook && mw_code_hook(t, info, uc) ? MW_DONE : MW_FOREIGN;
     }
     mw_watch_fault(t, p, info, uc, &rec, &out);
     if (out.verdict == MW_STEP) {
@@ -110,67 +170,61 @@ static int mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucontext_t *uc, s
             out.verdict = MW_FOREIGN;
     }
     if (out.verdict == MW_DONE)
-        mw_record_end(&rec);
+        mw_record_commit(&rec);
+    else
+        mw_record_discard(&rec);
     mw_read_end(t);
 
-    switch (out.verdict) {
-    case MW_DONE:
+    if (out.verdict == MW_DONE)
         mw_record_deliver(&rec, t);
-        return 1;
-    case MW_STEP:
-    case MW_RETRY:
-        return 1;
-    case MW_DELIVER:
+    if (out.verdict == MW_DELIVER) {
         memset(deliver, 0, sizeof *deliver);
         deliver->si_signo = out.signo;
         deliver->si_code = out.code;
         deliver->si_addr = (void *)out.addr;
-        mw_record_deliver(&rec, t);
-        return 2;
-    default:
-        return 0;
     }
+    return (enum mw_verdict)out.verdict;
 }
 
-/* A fault inside the library's own code (not the executor) is a bug: die
- * by it now rather than recurse. */
-static int mw_fault_in_self(ucontext_t *uc)
-{
-    uintptr_t rip = (uintptr_t)mw_ctx_rip(uc);
-    return rip >= mw_text_start && rip < mw_text_end;
-}
+/* --- the entry --------------------------------------------------------------- */
 
 /* errno belongs to the interrupted code: the engine's own work must not
  * change it, while a program handler we hand over to may (as it could
  * without us) - so it is put back before that hand-over, not after. */
-void mw_signal_entry(int sig, siginfo_t *info, void *ctx)
+__attribute__((no_stack_protector)) void mw_signal_entry(int sig, siginfo_t *info, void *ctx)
 {
     ucontext_t *uc = ctx;
+    enum mw_guard guard = mw_entry_guard(sig, info, uc);
+    if (guard != MW_GUARD_OK) {
+        mw_die_from_guard(guard, sig, info, uc);
+        return;
+    }
     int saved_errno = errno;
     struct mw_thread *t = mw_thread_self();
-    int handled = 0;
+    enum mw_verdict verdict = MW_FOREIGN;
     siginfo_t raised;
-    if (t && mw_exec_recover(t, sig, info, uc)) {
-        handled = 1;
-    } else if (info->si_code > 0 && sig != SIGTRAP && mw_fault_in_self(uc)) {
-        mw_warn("internal fault (signal %d at %p, address %p); ending the process", sig,
-                (void *)mw_ctx_rip(uc), info->si_addr);
-        mw_chain_die(sig, 1);
-        handled = 1;
-    } else if (t && sig == SIGSEGV) {
-        handled = mw_fault_segv(t, info, uc, &raised);
-    } else if (t && sig == SIGTRAP) {
-        handled = mw_step_trap(t, info, uc);
-    } else if (sig == SIGSYS && mw_sys_hook) {
-        handled = mw_sys_hook(info, uc);
-    }
+    if (t && mw_exec_recover(t, sig, info, uc))
+        verdict = MW_DONE;
+    else if (t && sig == SIGSEGV)
+        verdict = mw_fault_segv(t, info, uc, &raised);
+    else if (t && sig == SIGTRAP)
+        verdict = mw_step_trap(t, info, uc) ? MW_DONE : MW_FOREIGN;
+    else if (sig == SIGSYS && mw_sys_hook)
+        verdict = mw_sys_hook(info, uc) ? MW_DONE : MW_FOREIGN;
     errno = saved_errno;
-    if (handled == 2) {
+    switch (verdict) {
+    case MW_DONE:
+    case MW_STEP:
+    case MW_RETRY:
+        break;
+    case MW_DELIVER:
         mw_chain_deliver(raised.si_signo, &raised, uc, 0);
-    } else if (!handled) {
+        break;
+    case MW_FOREIGN:
         if (t && sig != SIGTRAP)
             mw_step_fault(t, uc); /* a single-stepped instruction that faulted for real */
         mw_chain_deliver(sig, info, uc, sig != SIGTRAP);
+        break;
     }
 }
 

@@ -3,6 +3,7 @@
  */
 #include "trampoline/record.h"
 
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,6 +22,7 @@ void mw_record_init(struct mw_record *rec, struct mw_thread *t)
 {
     rec->nhits = 0;
     rec->counted = 0;
+    rec->touched = 0;
     rec->nseen = 0;
     rec->timestamp_ns = 0;
     rec->tid = t ? t->tid : (int)mw_sys_gettid();
@@ -32,14 +34,18 @@ static int mw_watch_wants(const struct mw_watch *w, int is_read, int is_write)
 }
 
 /* A watch spanning several pages is listed on each, and a string instruction
- * runs in chunks: each watch counts once per instruction. */
-static int mw_seen_before(struct mw_record *rec, const struct mw_watch *w)
+ * runs in chunks: each watch counts once per instruction.  The watches are
+ * kept to be counted at commit; past MW_MAX_SEEN of them (a string
+ * instruction sweeping many small watches) one is counted at once. */
+static int mw_seen_before(struct mw_record *rec, struct mw_watch *w)
 {
     for (unsigned i = 0; i < rec->nseen; i++)
         if (rec->seen[i] == w)
             return 1;
-    if (rec->nseen < 16)
+    if (rec->nseen < MW_MAX_SEEN)
         rec->seen[rec->nseen++] = w;
+    else
+        __atomic_add_fetch(&w->count, 1, __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -62,19 +68,17 @@ void mw_record_match(struct mw_record *rec, struct mw_thread *t, const struct mw
     if (t && t->in_callback)
         return; /* a callback's own accesses run unreported */
     uintptr_t end = addr + (len ? len : 1);
-    int touched = 0;
     for (uintptr_t page = MW_PAGE_FLOOR(addr); page < end; page += MW_PAGE_SIZE) {
         struct mw_page *p = mw_page_find(page);
         for (unsigned i = 0; p && i < p->nwatches; i++) {
             struct mw_watch *w = p->watches[i];
             if (w->end <= addr || end <= w->start || !mw_watch_wants(w, is_read, is_write))
                 continue;
-            touched = 1;
+            rec->touched = 1;
             if (mw_seen_before(rec, w)) {
                 mw_hit_extend(rec, w, addr, len);
                 continue;
             }
-            __atomic_add_fetch(&w->count, 1, __ATOMIC_RELAXED);
             if (!w->callback && !(w->flags & MW_WATCH_LOGGED))
                 continue;
             if (rec->nhits == MW_MAX_HITS)
@@ -103,16 +107,24 @@ void mw_record_match(struct mw_record *rec, struct mw_thread *t, const struct mw
                 memset(h->ev.before, 0, h->ev.nbytes);
         }
     }
-    if (touched && !rec->counted) {
-        rec->counted = 1;
-        mw_stat_add(&mw_stat_accesses, 1);
-    }
 }
 
-void mw_record_end(struct mw_record *rec)
+void mw_record_commit(struct mw_record *rec)
 {
-    if (!rec->counted)
-        mw_stat_add(&mw_stat_silent, 1);
+    for (unsigned i = 0; i < rec->nseen; i++)
+        __atomic_add_fetch(&rec->seen[i]->count, 1, __ATOMIC_RELAXED);
+    rec->nseen = 0;
+    if (rec->counted)
+        return;
+    rec->counted = 1;
+    mw_stat_add(rec->touched ? &mw_stat_accesses : &mw_stat_silent, 1);
+}
+
+void mw_record_discard(struct mw_record *rec)
+{
+    rec->nseen = 0;
+    rec->nhits = 0;
+    rec->touched = 0;
 }
 
 void mw_record_after(struct mw_record *rec)
@@ -129,6 +141,9 @@ void mw_record_after(struct mw_record *rec)
 
 void mw_record_deliver(struct mw_record *rec, struct mw_thread *t)
 {
+    if (!rec->nhits)
+        return;
+    int saved_errno = errno; /* a callback may change it; the program must not see that */
     mw_access_sink_t sink = mw_table_access_sink();
     for (unsigned i = 0; i < rec->nhits; i++) {
         struct mw_hit *h = &rec->hit[i];
@@ -142,4 +157,5 @@ void mw_record_deliver(struct mw_record *rec, struct mw_thread *t)
             t->in_callback--;
     }
     rec->nhits = 0;
+    errno = saved_errno;
 }

@@ -4,10 +4,14 @@
  * While the handler still holds read access to the table, mw_record_match()
  * finds the watches an access touches and copies what the callback will need
  * (the watch's id, callback, user pointer, label, and the bytes before);
- * after the instruction ran, mw_record_after() adds the bytes after.  The
- * counters move at once; callbacks and the access log run in
- * mw_record_deliver(), after read access is released, so a slow or blocking
- * callback never holds up a writer.
+ * after the instruction ran, mw_record_after() adds the bytes after.
+ * An access counts once, when it completed: mw_record_commit() moves the
+ * counters only for an instruction that finished (or, for a rep string
+ * instruction, whose watched part finished); one that faults for real and is
+ * handed to the program counts nothing and runs no callback - if the
+ * program's handler retries it and it completes, it counts then.  Callbacks
+ * and the access log run in mw_record_deliver(), after read access is
+ * released, so a slow or blocking callback never holds up a writer.
  */
 #ifndef MW_TRAMPOLINE_RECORD_H
 #define MW_TRAMPOLINE_RECORD_H
@@ -19,6 +23,7 @@
 #include "trampoline/thread.h"
 
 #define MW_MAX_HITS 8
+#define MW_MAX_SEEN 32
 
 struct mw_hit {
     memwatch_event_t ev;
@@ -33,8 +38,9 @@ struct mw_record {
     unsigned nhits;
     struct mw_hit hit[MW_MAX_HITS];
     int counted;                    /* the instruction already counted once */
-    unsigned nseen;                 /* watches already counted for this instruction */
-    const void *seen[16];
+    int touched;                    /* some access touched a watched byte */
+    unsigned nseen;                 /* watches this instruction touched (counted at commit) */
+    struct mw_watch *seen[MW_MAX_SEEN];
     uint64_t timestamp_ns;
     int tid;
 };
@@ -48,9 +54,14 @@ void mw_record_match(struct mw_record *rec, struct mw_thread *t, const struct mw
 /* After the instruction (or a chunk of it): fills in the after bytes of the
  * hits matched since the last call, while their routes are still open. */
 void mw_record_after(struct mw_record *rec);
-/* The instruction is done: an access that touched no watched byte is silent. */
-void mw_record_end(struct mw_record *rec);
-/* Runs callbacks and the log sink; call with read access released. */
+/* The instruction completed: count each watch it touched once (an access
+ * that touched no watched byte is silent).  Call with read access held. */
+void mw_record_commit(struct mw_record *rec);
+/* The instruction did not complete (a real fault for the program): forget
+ * what was matched - nothing counts, no callback runs. */
+void mw_record_discard(struct mw_record *rec);
+/* Runs callbacks and the log sink of a committed record; call with read
+ * access released.  errno is the interrupted code's again afterwards. */
 void mw_record_deliver(struct mw_record *rec, struct mw_thread *t);
 
 /* Process-wide counters (memwatch_stats_t fields). */

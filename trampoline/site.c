@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "core/pages.h"
 #include "core/sys.h"
 #include "trampoline/exec.h"
 
@@ -40,9 +41,8 @@ static int mw_site_cache_init(struct mw_thread *t)
         return 0;
     if (mw_exec_area_init(t) != 0)
         return -1;
-    struct mw_site_cache *c = mw_sys_mmap(NULL, sizeof *c, PROT_READ | PROT_WRITE,
-                                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mw_sys_failed((long)c))
+    struct mw_site_cache *c = mw_pages_map(sizeof *c, 0, PROT_READ | PROT_WRITE, 0, -1, 0, NULL);
+    if (!c)
         return -1;
     t->sites = c;
     return 0;
@@ -72,6 +72,6 @@ const struct mw_site *mw_site_get(struct mw_thread *t, uint64_t rip)
 void mw_site_cache_free(struct mw_thread *t)
 {
     if (t->sites)
-        mw_sys_munmap(t->sites, sizeof *t->sites);
+        mw_pages_unmap(t->sites, sizeof *t->sites);
     t->sites = NULL;
 }

@@ -145,7 +145,7 @@ int mw_step_trap(struct mw_thread *t, siginfo_t *info, ucontext_t *uc)
             mw_route_finish(&r);
         }
     }
-    mw_record_end(&rec);
+    mw_record_commit(&rec);
     mw_read_end(t);
     st->active = 0;
     if (!st->prog_tf)

@@ -6,6 +6,7 @@
 
 #include <sys/mman.h>
 
+#include "core/pages.h"
 #include "core/sys.h"
 #include "trampoline/record.h"
 #include "trampoline/route.h"
@@ -54,7 +55,7 @@ static int mw_buf_move(void *mem, const void *buf, size_t len, uint64_t ip, int 
         mw_route_finish(&r);
         a += n;
     }
-    mw_record_end(&rec);
+    mw_record_commit(&rec);
     mw_read_end(t);
     mw_record_deliver(&rec, t);
     return rc;
@@ -69,12 +70,11 @@ int mw_buf_copy_out(void *buf, const void *src, size_t n, uint64_t ip)
 
 void *mw_bounce_alloc(size_t len)
 {
-    void *p = mw_sys_mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return mw_sys_failed((long)p) ? NULL : p;
+    return mw_pages_map(len ? len : 1, 0, PROT_READ | PROT_WRITE, 0, -1, 0, NULL);
 }
 
 void mw_bounce_free(void *p, size_t len)
 {
     if (p)
-        mw_sys_munmap(p, len ? len : 1);
+        mw_pages_unmap(p, len ? len : 1);
 }

@@ -12,8 +12,10 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 
+#include "core/pages.h"
 #include "core/spin.h"
 #include "core/sys.h"
 #include "trampoline/exec.h"
@@ -37,19 +39,52 @@ void mw_sigrestore(const mw_sigmask_t *old) { mw_sys_rt_sigprocmask(SIG_SETMASK,
 
 struct mw_thread *mw_thread_peek(void) { return mw_self; }
 
-/* One mapping: guard page, alternate stack, then the mw_thread itself. */
+#ifndef AT_MINSIGSTKSZ
+#define AT_MINSIGSTKSZ 51
+#endif
+#define MW_HEAD_SIZE (((sizeof(struct mw_thread) + 4095) & ~(size_t)4095) + 4096) /* state + guard */
+
+static size_t mw_block_size;   /* a power of two */
+
+void mw_thread_sizes_init(void)
+{
+    if (mw_block_size)
+        return;
+    /* The kernel's own minimum for one frame (2 KiB when it does not say),
+     * times four for nested frames (a fault in the executor inside a fault,
+     * a program handler's fault), plus the engine's own C frames. */
+    size_t frame = getauxval(AT_MINSIGSTKSZ);
+    if (frame < 2048)
+        frame = 2048;
+    size_t need = MW_HEAD_SIZE + 4 * frame + 96 * 1024;
+    size_t size = 256 * 1024;
+    while (size < need)
+        size <<= 1;
+    mw_block_size = size;
+}
+
+long mw_thread_stack_room(uintptr_t sp)
+{
+    size_t size = mw_block_size;
+    if (!size || !mw_pages_own(sp, sp + 1))
+        return -1; /* thread blocks are the only stacks in the library's memory */
+    uintptr_t block = sp & ~(uintptr_t)(size - 1);
+    uintptr_t bottom = block + MW_HEAD_SIZE;
+    return sp > bottom ? (long)(sp - bottom) : 0;
+}
+
 static struct mw_thread *mw_thread_create(void)
 {
-    size_t head = (sizeof(struct mw_thread) + 4095) & ~(size_t)4095;
-    size_t len = 4096 + MW_ALTSTACK_SIZE + head;
-    char *base = mw_sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                             -1, 0);
-    if (mw_sys_failed((long)base))
+    mw_thread_sizes_init();
+    size_t size = mw_block_size;
+    char *block = mw_pages_map(size, size, PROT_READ | PROT_WRITE, 0, -1, 0, NULL);
+    if (!block)
         return NULL;
-    mw_sys_mprotect(base, 4096, PROT_NONE); /* an overflowing handler dies, it does not scribble */
-    struct mw_thread *t = (struct mw_thread *)(base + 4096 + MW_ALTSTACK_SIZE);
-    t->altstack = base;
-    t->altstack_len = len;
+    /* an overflowing handler dies on the guard, it does not scribble on the state */
+    mw_sys_mprotect(block + MW_HEAD_SIZE - 4096, 4096, PROT_NONE);
+    struct mw_thread *t = (struct mw_thread *)block;
+    t->altstack = block + MW_HEAD_SIZE;
+    t->altstack_len = size - MW_HEAD_SIZE;
     t->tid = (int)mw_sys_gettid();
     t->prog_ss_flags = SS_DISABLE;
     return t;
@@ -67,7 +102,7 @@ static void mw_thread_install_altstack(struct mw_thread *t)
         t->prog_ss_size = old.ss_size;
         t->prog_ss_flags = 0;
     }
-    stack_t ss = {.ss_sp = (char *)t->altstack + 4096, .ss_size = MW_ALTSTACK_SIZE, .ss_flags = 0};
+    stack_t ss = {.ss_sp = t->altstack, .ss_size = t->altstack_len, .ss_flags = 0};
     mw_sys_sigaltstack(&ss, NULL);
 }
 
@@ -96,7 +131,7 @@ static void mw_thread_free(struct mw_thread *t)
 {
     mw_exec_area_free(t);
     mw_site_cache_free(t);
-    mw_sys_munmap(t->altstack, t->altstack_len);
+    mw_pages_unmap(t, mw_block_size);
 }
 
 void mw_thread_detach(void)
@@ -107,7 +142,7 @@ void mw_thread_detach(void)
     mw_sigmask_t old;
     mw_sigblock_all(&old);
     stack_t cur;
-    if (mw_sys_sigaltstack(NULL, &cur) == 0 && cur.ss_sp == (char *)t->altstack + 4096) {
+    if (mw_sys_sigaltstack(NULL, &cur) == 0 && cur.ss_sp == t->altstack) {
         stack_t off = {.ss_sp = NULL, .ss_size = 0, .ss_flags = SS_DISABLE};
         mw_sys_sigaltstack(&off, NULL);
     }

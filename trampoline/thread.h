@@ -22,7 +22,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MW_ALTSTACK_SIZE (128 * 1024)
+/*
+ * A thread's state and its alternate signal stack are one block, aligned to
+ * its own size (a power of two), in the library's own address space:
+ *
+ *   block  [struct mw_thread][guard page][alternate stack ........... ] block + size
+ *
+ * The guard page keeps a handler that overflows the stack off the state.
+ * The stack is sized from the kernel's AT_MINSIGSTKSZ (the largest signal
+ * frame it may push for this CPU, AMX tile data included) with room for
+ * frames nested in frames, so a program may still ask for AMX later: the
+ * kernel refuses ARCH_REQ_XCOMP_PERM while any thread's alternate stack is
+ * too small for the larger frame.  Because the block is aligned to its size,
+ * the top of the stack a handler runs on follows from its stack pointer
+ * alone (mw_thread_stack_room), without thread-local storage.
+ */
+/* Sizes the blocks from AT_MINSIGSTKSZ; at start-up, before any thread. */
+void mw_thread_sizes_init(void);
+/* Bytes left below sp on the library's alternate stack it lies on, or -1
+ * when sp is not on one.  Uses no thread-local storage. */
+long mw_thread_stack_room(uintptr_t sp);
 
 struct mw_exec_area;
 struct mw_site_cache;
@@ -32,7 +51,7 @@ struct mw_thread {
     int tid;
     volatile int reading;           /* big-reader lock depth; only this thread writes it */
     int in_callback;                /* a user callback runs: its own accesses are silent */
-    void *altstack;                 /* base of the mapping (guard page first) */
+    void *altstack;                 /* lowest byte of the alternate stack */
     size_t altstack_len;
     struct mw_exec_area *exec;      /* executor pages, made at the first watched access */
     struct mw_site_cache *sites;    /* decoded instruction cache, made with exec */
