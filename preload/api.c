@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/log.h"
+#include "core/pages.h"
 #include "memwatch.h"
 #include "preload/init.h"
 #include "trampoline/record.h"
@@ -17,10 +18,14 @@
 
 #define MW_API __attribute__((visibility("default")))
 
-static const char *mw_watch_error(int err)
+static const char *mw_watch_error(int err, const void *addr, size_t size)
 {
+    uintptr_t a = (uintptr_t)addr;
     switch (err) {
-    case EINVAL: return "invalid address, size or protection";
+    case EINVAL:
+        if (a && size && a + size > a && mw_pages_own(a, a + size))
+            return "the range overlaps libmemwatch's own memory (its stacks, buffers or alias views)";
+        return "invalid address, size or protection";
     case ENOMEM: return "memory not mapped";
     case EEXIST: return "overlaps a watch with a different protection";
     case EBUSY: return "overlaps code the capture cycle is tracking";
@@ -56,7 +61,7 @@ MW_API void _watch_address(void *addr, size_t size, int prot)
                                  .flags = MW_WATCH_TRIO};
     int rc = mw_watch_start(&spec, NULL);
     if (rc < 0)
-        mw_warn("_watch_address(%p, %lu, %d): %s", addr, (unsigned long)size, prot, mw_watch_error(-rc));
+        mw_warn("_watch_address(%p, %lu, %d): %s", addr, (unsigned long)size, prot, mw_watch_error(-rc, addr, size));
 }
 
 MW_API void _unwatch_address(void *addr, int prot)
@@ -65,7 +70,7 @@ MW_API void _unwatch_address(void *addr, int prot)
     memwatch_id_t id = addr ? mw_watch_lookup((uintptr_t)addr) : 0;
     int rc = id ? mw_watch_stop(id, prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) : -ENOENT;
     if (rc < 0)
-        mw_warn("_unwatch_address(%p, %d): %s", addr, prot, mw_watch_error(-rc));
+        mw_warn("_unwatch_address(%p, %d): %s", addr, prot, mw_watch_error(-rc, NULL, 0));
 }
 
 MW_API uint32_t _get_trap_count(void) { return (uint32_t)__atomic_load_n(&mw_stat_accesses, __ATOMIC_RELAXED); }

@@ -11,6 +11,9 @@
 #                test-expect: signal SIGSEGV    (must die by that signal)
 #                test-cflags: -mavx2            (extra compiler flags)
 #                test-needs: avx512f            (a /proc/cpuinfo flag, else SKIP)
+#              test-modes: objects builds an engine unit test instead: the
+#              library's object files linked into the program (its internal
+#              mw_ functions callable, headers from the tree), run once.
 #   test_*.sh  a script run with BUILD, ROOT and TESTBIN set; exit 0 passes,
 #              77 skips (printed as SKIP with its reason), anything else fails.
 # Every test runs under test/support/runone: its time limit is enforced from
@@ -23,7 +26,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD="$ROOT/build"
 TESTBIN="$BUILD/test"
 export ROOT BUILD TESTBIN
-mkdir -p "$TESTBIN/linked" "$TESTBIN/preload" "$TESTBIN/log"
+mkdir -p "$TESTBIN/linked" "$TESTBIN/preload" "$TESTBIN/objects" "$TESTBIN/log"
 cc=${CC:-gcc}
 pass=0 fail=0 skip=0
 failed=""
@@ -60,7 +63,15 @@ run_c_test() { # src
     for mode in $modes; do
         bin="$TESTBIN/$mode/$flat"
         log="$TESTBIN/log/$flat.$mode.log"
-        if [ "$mode" = linked ]; then
+        if [ "$mode" = objects ]; then
+            # shellcheck disable=SC2086
+            $cc -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror $cflags -I"$ROOT/include" -I"$ROOT" \
+                -I"$ROOT/test/support" "$src" $(find "$BUILD/obj" -name '*.o' | sort) -o "$bin" \
+                -lZydis -lZycore -lpthread -ldl >"$log" 2>&1 ||
+                { report fail "$name [$mode]" "does not build: $(head -c 300 "$log")"; continue; }
+            # shellcheck disable=SC2086
+            out=$("$TESTBIN/runone" $sig -- "$bin" 2>&1 >"$log.out") ; rc=$?
+        elif [ "$mode" = linked ]; then
             # shellcheck disable=SC2086
             $cc -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror $cflags -I"$ROOT/include" -I"$ROOT/test/support" \
                 "$src" -o "$bin" -L"$BUILD" -lmemwatch -Wl,-rpath,"$BUILD" -lpthread >"$log" 2>&1 ||

@@ -1,8 +1,12 @@
 /*
  * trampoline/watch.c - the life of a watch (see watch.h).
  *
- * Starting a watch: check the input, ask /proc/self/maps that every page is
- * mapped (before touching anything), then under the table lock check for
+ * Starting a watch: check the input, refuse the library's own memory (alias
+ * views, arena, executor pages, signal stacks: core/pages.h), ask
+ * /proc/self/maps that every page is mapped (before touching anything -
+ * everything the library allocates meanwhile comes from its own reservation,
+ * so it cannot fill a hole the program just left and make it look mapped),
+ * then under the table lock check for
  * conflicts, create the watch, add it to the pages it covers that are already
  * watched, and hand the new pages to a backend run by run (one run per
  * mapping).  Ending a watch undoes exactly that: pages that keep another
@@ -16,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "core/pages.h"
 #include "core/sys.h"
 #include "trampoline/backend.h"
 #include "trampoline/maps.h"
@@ -111,7 +116,7 @@ int mw_watch_start(const struct mw_watch_spec *spec, memwatch_id_t *id)
     if (!start || !spec->size || end < start || !spec->access || (spec->access & ~MEMWATCH_RW))
         return -EINVAL;
     uintptr_t ps = MW_PAGE_FLOOR(start), pe = MW_PAGE_CEIL(end);
-    if (pe < ps)
+    if (pe < ps || mw_pages_own(ps, pe))
         return -EINVAL;
     struct mw_map maps[MW_MAPS_MAX];
     int n = mw_maps_query(ps, pe, maps, MW_MAPS_MAX);

@@ -25,8 +25,9 @@ struct mw_watch_spec {
     const char *label;           /* for logs; may be NULL */
 };
 
-/* Starts a watch. -EINVAL, -ENOMEM (unmapped), -EEXIST (overlaps a watch of
- * another kind), -EBUSY (code-capture memory), -ENOTSUP. */
+/* Starts a watch. -EINVAL (bad input, or the library's own memory), -ENOMEM
+ * (unmapped), -EEXIST (overlaps a watch of another kind), -EBUSY
+ * (code-capture memory), -ENOTSUP. */
 int mw_watch_start(const struct mw_watch_spec *spec, memwatch_id_t *id);
 /* Ends watch id. Pages left without a watch get protection prot, or (prot < 0)
  * the protection the program last asked for. -ENOENT if unknown. */
