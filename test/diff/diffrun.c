@@ -206,13 +206,13 @@ static void xs_vec_access(uint8_t *x, int id, unsigned off, uint8_t *data, unsig
         unsigned o = off + i;
         uint8_t *p = NULL;
         if (id >= 16)
-            p = (dt_cpu.xcr0 & 0x80) ? xs_comp(x, 7) + 64 * (id - 16) + o : NULL;
+            p = (dt_xfeatures & 0x80) ? xs_comp(x, 7) + 64 * (id - 16) + o : NULL;
         else if (o < 16)
             p = x + 160 + 16 * id + o;
         else if (o < 32)
-            p = (dt_cpu.xcr0 & 4) ? xs_comp(x, 2) + 16 * id + (o - 16) : NULL;
+            p = (dt_xfeatures & 4) ? xs_comp(x, 2) + 16 * id + (o - 16) : NULL;
         else
-            p = (dt_cpu.xcr0 & 0x40) ? xs_comp(x, 6) + 32 * id + (o - 32) : NULL;
+            p = (dt_xfeatures & 0x40) ? xs_comp(x, 6) + 32 * id + (o - 32) : NULL;
         if (!p)
             continue;
         if (store)
@@ -224,7 +224,7 @@ static void xs_vec_access(uint8_t *x, int id, unsigned off, uint8_t *data, unsig
 
 static void xs_set_k(uint8_t *x, int k, uint64_t v)
 {
-    if (dt_cpu.xcr0 & 0x20)
+    if (dt_xfeatures & 0x20)
         put_le(xs_comp(x, 5) + 8 * k, v, 8);
 }
 
@@ -251,21 +251,51 @@ static void xs_random(uint8_t *x)
     }
     put_le(x + 24, 0x1f80 | ((rnd() & 3) << 13), 4);
     fill_data(x + 160, 256);
-    if (dt_cpu.xcr0 & 4) fill_data(xs_comp(x, 2), 256);
-    if (dt_cpu.xcr0 & 0x20) fill_data(xs_comp(x, 5), 64);
-    if (dt_cpu.xcr0 & 0x40) fill_data(xs_comp(x, 6), 512);
-    if (dt_cpu.xcr0 & 0x80) fill_data(xs_comp(x, 7), 1024);
+    if (dt_xfeatures & 4) fill_data(xs_comp(x, 2), 256);
+    if (dt_xfeatures & 0x20) fill_data(xs_comp(x, 5), 64);
+    if (dt_xfeatures & 0x40) fill_data(xs_comp(x, 6), 512);
+    if (dt_xfeatures & 0x80) fill_data(xs_comp(x, 7), 1024);
+}
+
+/* The XSAVE size and feature mask the kernel uses for this process, read
+ * from a signal frame's own description (_fpx_sw_bytes): not CPUID's
+ * maximum, which counts features (AMX tiles) the process may not use. */
+static void xs_frame_probe_handler(int sig, siginfo_t *si, void *ctx)
+{
+    (void)sig;
+    (void)si;
+    const uint8_t *fx = (const uint8_t *)((ucontext_t *)ctx)->uc_mcontext.fpregs;
+    uint32_t magic1 = fx ? (uint32_t)get_le(fx + 464, 4) : 0;
+    if (magic1 == 0x46505853U) {
+        dt_xfeatures = get_le(fx + 472, 8);
+        xs_size = (unsigned)get_le(fx + 480, 4);
+    }
+}
+
+static void xs_frame_probe(void)
+{
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = xs_frame_probe_handler;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR2, &sa, &old);
+    raise(SIGUSR2);
+    sigaction(SIGUSR2, &old, NULL);
 }
 
 static void xs_init_template(void)
 {
-    xs_size = dt_cpu.xsave_size;
+    xs_frame_probe();
     if (xs_size > DT_XSAVE_MAX || xs_size < 576) {
-        fprintf(stderr, "diffrun: unexpected XSAVE size %u\n", xs_size);
+        fprintf(stderr, "diffrun: the kernel's XSAVE frame is %u bytes; this runner holds %u\n", xs_size,
+                DT_XSAVE_MAX);
         exit(2);
     }
-    __asm__ volatile("xsave64 %0" : "=m"(*(char(*)[DT_XSAVE_MAX])xs_template) : "a"(-1), "d"(-1) : "memory");
-    uint64_t bv = dt_cpu.xcr0 & 0xe7; /* x87 SSE AVX opmask ZMM_Hi256 Hi16_ZMM */
+    __asm__ volatile("xsave64 %0"
+                     : "=m"(*(char(*)[DT_XSAVE_MAX])xs_template)
+                     : "a"((uint32_t)dt_xfeatures), "d"((uint32_t)(dt_xfeatures >> 32))
+                     : "memory");
+    uint64_t bv = dt_xfeatures & 0xe7; /* x87 SSE AVX opmask ZMM_Hi256 Hi16_ZMM */
     put_le(xs_template + 512, bv, 8);
     memset(xs_template + 520, 0, 56);
 }
@@ -283,7 +313,7 @@ static void xs_normalise(uint8_t *x)
     if (!(bv & 2))
         memset(x + 160, 0, 256);
     for (int c = 2; c < 8; c++)
-        if ((dt_cpu.xcr0 & (1ULL << c)) && !(bv & (1ULL << c)))
+        if ((dt_xfeatures & (1ULL << c)) && !(bv & (1ULL << c)))
             memset(xs_comp(x, c), 0, dt_cpu.xlen[c]);
 }
 
@@ -320,7 +350,7 @@ static int xs_diff(uint8_t *a, uint8_t *b, char *why, size_t n)
             return 1;
         }
     }
-    if (dt_cpu.xcr0 & 0x20)
+    if (dt_xfeatures & 0x20)
         for (int k = 0; k < 8; k++)
             if (memcmp(xs_comp(a, 5) + 8 * k, xs_comp(b, 5) + 8 * k, 8) != 0) {
                 snprintf(why, n, "k%d: plain %#llx watched %#llx", k,
@@ -356,7 +386,7 @@ static void on_signal(int sig, siginfo_t *si, void *ctx)
     for (int r = 0; r < 16; r++)
         dt_out.gpr[r] = (uint64_t)uc->uc_mcontext.gregs[greg_of[r]];
     dt_out.rflags = (uint64_t)uc->uc_mcontext.gregs[REG_EFL];
-    memcpy(dt_out.xsave, uc->uc_mcontext.fpregs, xs_size);
+    memcpy(dt_out.xsave, uc->uc_mcontext.fpregs, xs_size); /* the frame's own size (xs_frame_probe) */
     dt_fault.signo = sig;
     dt_fault.code = si->si_code;
     dt_fault.addr = (uint64_t)si->si_addr;
@@ -1164,7 +1194,7 @@ static void dump_difference(int idx, struct config *c, struct result *x, struct 
             emit("N %d %s before %#llx plain %#llx watched %#llx", idx, gpr_name[r],
                  (unsigned long long)c->st->gpr[r], (unsigned long long)x->st.gpr[r],
                  (unsigned long long)y->st.gpr[r]);
-    for (int k = 0; k < 8 && (dt_cpu.xcr0 & 0x20); k++) {
+    for (int k = 0; k < 8 && (dt_xfeatures & 0x20); k++) {
         uint64_t b = get_le(xs_comp(in, 5) + 8 * k, 8), p = get_le(xs_comp(x->st.xsave, 5) + 8 * k, 8),
                  w = get_le(xs_comp(y->st.xsave, 5) + 8 * k, 8);
         if (b != p || p != w)

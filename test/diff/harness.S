@@ -28,8 +28,8 @@ dt_run:
     push r14
     push r15
     mov [rip + dt_host_rsp], rsp
-    mov eax, -1
-    mov edx, -1
+    mov eax, [rip + dt_xfeatures]
+    mov edx, [rip + dt_xfeatures + 4]
     xrstor64 [rip + dt_in + XSAVE]
     push qword ptr [rip + dt_in + RFLAGS]
     popfq
@@ -73,8 +73,8 @@ dt_back:
     mov rsp, [rip + dt_host_rsp]
     pushfq
     pop qword ptr [rip + dt_out + RFLAGS]
-    mov eax, -1
-    mov edx, -1
+    mov eax, [rip + dt_xfeatures]
+    mov edx, [rip + dt_xfeatures + 4]
     xsave64 [rip + dt_out + XSAVE]
     xor eax, eax
     jmp 1f
@@ -101,6 +101,13 @@ dt_landing:
     ret
 
     .data
+/* The extended-state components the kernel saves for this process (its
+ * signal frame's feature mask): what every xrstor/xsave here asks for, so
+ * none writes past an image sized like the kernel's. */
+    .globl dt_xfeatures
+    .balign 8
+dt_xfeatures:
+    .quad 3
     .globl dt_host_mxcsr
 dt_host_mxcsr:
     .long 0x1f80

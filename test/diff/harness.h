@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#define DT_XSAVE_MAX 8192
+#define DT_XSAVE_MAX 16384 /* room for any frame yet seen (AMX tiles: 11,008) */
 
 /* Layout shared with harness.S: gpr[16] at 0, rflags at 128, XSAVE at 192. */
 struct dt_state {
@@ -22,6 +22,7 @@ _Static_assert(__builtin_offsetof(struct dt_state, xsave) == 192, "harness.S lay
 
 extern struct dt_state dt_in, dt_out;
 extern uint64_t dt_code;        /* where dt_run jumps */
+extern uint64_t dt_xfeatures;   /* the kernel's feature mask for this process (harness.S) */
 extern uint64_t dt_host_rsp;    /* the C stack while the instruction runs */
 
 /* Loads dt_in, jumps to dt_code; the code ends with a jump to dt_back, which
