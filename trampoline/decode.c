@@ -395,6 +395,28 @@ static int mw_fill_vsib(const ZydisDecodedInstruction *zi, const ZydisDecodedOpe
     return 0;
 }
 
+/* An AMX tile load or store: its memory is rows of a tile, not one operand
+ * (the index register is the stride), so it is not relocated; tile.c reads
+ * the tile's shape from the frame and the instruction is single-stepped. */
+static int mw_classify_tile(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *ops,
+                            struct mw_insn *out)
+{
+    for (unsigned i = 0; i < zi->operand_count; i++) {
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY) {
+            mw_fill_memop(zi, &ops[i], &out->mem);
+            out->mem.scale = ops[i].mem.scale ? ops[i].mem.scale : 1;
+            out->has_mem = 1;
+        } else if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER) {
+            out->reg = (int8_t)ZydisRegisterGetId(ops[i].reg.value);
+        }
+    }
+    if (!out->has_mem || out->reg < 0)
+        return mw_unsupported(out, "a tile instruction without its operands");
+    out->kind = MW_KIND_TILE;
+    out->uses_fp = 1;
+    return 0;
+}
+
 int mw_decode(const uint8_t *code, unsigned n, uint64_t rip, struct mw_insn *out)
 {
     ZydisDecoder decoder;
@@ -443,6 +465,9 @@ int mw_decode(const uint8_t *code, unsigned n, uint64_t rip, struct mw_insn *out
     if (!mw_isa_is_integer(zi.meta.isa_ext) || mw_is_xsave_family(zi.mnemonic))
         out->uses_fp = 1;
 
+    if (zi.mnemonic == ZYDIS_MNEMONIC_TILELOADD || zi.mnemonic == ZYDIS_MNEMONIC_TILELOADDT1 ||
+        zi.mnemonic == ZYDIS_MNEMONIC_TILESTORED)
+        return mw_classify_tile(&zi, ops, out);
     uint8_t str_op;
     if (zi.meta.category == ZYDIS_CATEGORY_STRINGOP && mw_string_op(zi.mnemonic, &str_op))
         return mw_classify_string(code, &zi, str_op, out);

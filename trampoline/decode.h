@@ -38,6 +38,9 @@ enum mw_insn_kind {
     MW_KIND_ENTER,    /* enter size, level: emulated (imm = size, ret_imm = level) */
     MW_KIND_LINE32,   /* clzero / movdir64b with a 32-bit address register: emulated
                        * (mem: movdir64b's source; mem2: the line written) */
+    MW_KIND_TILE,     /* AMX tileloadd/tileloaddt1/tilestored: rows at base + disp +
+                       * row * (index * scale), single-stepped with its rows known
+                       * (tile.c); reg is the tile register */
 };
 
 /* Segment of a memory operand: only fs and gs have a base in 64-bit mode. */

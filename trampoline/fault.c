@@ -128,6 +128,9 @@ static void mw_watch_fault(struct mw_thread *t, struct mw_page *p, siginfo_t *in
         return;
     }
     switch (s->insn.kind) {
+    case MW_KIND_TILE:
+        out->verdict = MW_STEP; /* rows anywhere: stepped, its rows recorded (tile.c) */
+        break;
     case MW_KIND_MEM:
         mw_run_mem(t, s, info, uc, rec, out);
         break;
@@ -138,8 +141,11 @@ static void mw_watch_fault(struct mw_thread *t, struct mw_page *p, siginfo_t *in
         mw_emulate(t, &s->insn, uc, rec, out);
         break;
     }
-    if (out->verdict == MW_STEP)
-        mw_step_report_once(rip, s->bytes, s->insn.len, "the engine could not complete it");
+    if (out->verdict == MW_STEP) {
+        out->step_insn = &s->insn;
+        if (s->insn.kind != MW_KIND_TILE)
+            mw_step_report_once(rip, s->bytes, s->insn.len, "the engine could not complete it");
+    }
 }
 
 /* SIGSEGV: ours or not.  The verdict says what the entry does next;
@@ -166,7 +172,7 @@ static enum mw_verdict mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucont
     mw_watch_fault(t, p, info, uc, &rec, &out);
     if (out.verdict == MW_STEP) {
         uint64_t err = (uint64_t)uc->uc_mcontext.gregs[REG_ERR];
-        if (!mw_step_begin(t, p, uc, addr, (err & MW_PF_WRITE) != 0))
+        if (!mw_step_begin(t, p, uc, addr, (err & MW_PF_WRITE) != 0, out.step_insn))
             out.verdict = MW_FOREIGN;
     }
     if (out.verdict == MW_DONE)
@@ -183,7 +189,7 @@ static enum mw_verdict mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucont
         deliver->si_code = out.code;
         deliver->si_addr = (void *)out.addr;
     }
-    return (enum mw_verdict)out.verdict;
+    return out.verdict;
 }
 
 /* --- the entry --------------------------------------------------------------- */

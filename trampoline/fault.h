@@ -27,10 +27,12 @@ enum mw_verdict {
 };
 
 struct mw_outcome {
-    int verdict;
+    enum mw_verdict verdict;
     int signo, code;
     uintptr_t addr;
+    const struct mw_insn *step_insn;   /* MW_STEP: the decoded instruction, if any */
 };
+
 
 static inline void mw_outcome_deliver(struct mw_outcome *o, int signo, int code, uintptr_t addr)
 {
@@ -67,14 +69,20 @@ void mw_deliver_page_fault(struct mw_outcome *out, ucontext_t *uc, uintptr_t add
  * the CPU leaves memory after a faulting store.  0, or -1 (*bad set). */
 int mw_write_all_or_nothing(const struct mw_route *r, uintptr_t addr, const void *buf, size_t n, uintptr_t *bad);
 
-/* Single-step fallback (step.c). */
-int mw_step_begin(struct mw_thread *t, struct mw_page *p, ucontext_t *uc, uintptr_t fault_addr, int is_write);
+/* Single-step fallback (step.c).  in, when known, lets the step record the
+ * exact bytes of an instruction that reaches many pages (AMX tiles). */
+int mw_step_begin(struct mw_thread *t, struct mw_page *p, ucontext_t *uc, uintptr_t fault_addr, int is_write,
+                  const struct mw_insn *in);
 int mw_step_trap(struct mw_thread *t, siginfo_t *info, ucontext_t *uc);
 /* A signal is about to go to the program: if it was raised by the
  * instruction being stepped (it faulted for real), the step is over - its
  * pages close and the trap flag we set goes.  Returns 1 when it was. */
 int mw_step_fault(struct mw_thread *t, ucontext_t *uc);
 void mw_step_report_once(uint64_t rip, const uint8_t *bytes, unsigned n, const char *why);
+
+/* The rows an AMX tile load or store touches (tile.c), at most max, from the
+ * frame's tile configuration; 0 when the frame has none. */
+unsigned mw_tile_rows(const struct mw_insn *in, const ucontext_t *uc, struct mw_range *rows, unsigned max);
 
 /* Code capture joins here: called for a fault on a page with a code region,
  * without read access held.  Returns 1 when it handled the fault. */

@@ -28,21 +28,8 @@
 #include "trampoline/regs.h"
 #include "trampoline/route.h"
 
-#define MW_STEP_PAGES 4
 #define MW_REPORTED_MAX 256
 
-struct mw_step_state {
-    int active;
-    uint64_t rip;
-    int prog_tf;
-    uint64_t abandoned_rip;     /* an abandoned step's instruction: its TF was ours */
-    unsigned npages;
-    uintptr_t pages[MW_STEP_PAGES];
-    uintptr_t fault_addr[MW_STEP_PAGES];
-    int is_write[MW_STEP_PAGES];
-};
-
-static __thread struct mw_step_state mw_step __attribute__((tls_model("initial-exec")));
 static uint64_t mw_reported[MW_REPORTED_MAX];
 
 void mw_step_report_once(uint64_t rip, const uint8_t *bytes, unsigned n, const char *why)
@@ -83,11 +70,11 @@ static void mw_step_abandon(struct mw_step_state *st)
     st->npages = 0;
 }
 
-int mw_step_begin(struct mw_thread *t, struct mw_page *p, ucontext_t *uc, uintptr_t fault_addr, int is_write)
+int mw_step_begin(struct mw_thread *t, struct mw_page *p, ucontext_t *uc, uintptr_t fault_addr, int is_write,
+                  const struct mw_insn *in)
 {
-    struct mw_step_state *st = &mw_step;
+    struct mw_step_state *st = &t->step;
     uint64_t rip = mw_ctx_rip(uc);
-    (void)t;
     if (st->active && st->rip != rip)
         mw_step_abandon(st);
     if (!st->active) {
@@ -96,6 +83,10 @@ int mw_step_begin(struct mw_thread *t, struct mw_page *p, ucontext_t *uc, uintpt
         st->prog_tf = (mw_ctx_flags(uc) & MW_FLAG_TF) != 0 && rip != st->abandoned_rip;
         st->abandoned_rip = 0;
         st->npages = 0;
+        /* Taken once, at the first fault: a tile instruction that faults
+         * again on a later row resumes from there, but its access is all of
+         * its rows as they were when it began. */
+        st->nranges = in ? mw_tile_rows(in, uc, st->range, MW_STEP_RANGES) : 0;
     } else if (st->npages == MW_STEP_PAGES) {
         return 0; /* more pages than any one instruction touches: a real fault */
     }
@@ -111,7 +102,7 @@ int mw_step_begin(struct mw_thread *t, struct mw_page *p, ucontext_t *uc, uintpt
 
 int mw_step_fault(struct mw_thread *t, ucontext_t *uc)
 {
-    struct mw_step_state *st = &mw_step;
+    struct mw_step_state *st = &t->step;
     if (!st->active || mw_ctx_rip(uc) != st->rip)
         return 0;
     int prog_tf = st->prog_tf;
@@ -127,7 +118,7 @@ int mw_step_fault(struct mw_thread *t, ucontext_t *uc)
 /* SIGTRAP: if we were stepping, close the pages, count, and clear TF. */
 int mw_step_trap(struct mw_thread *t, siginfo_t *info, ucontext_t *uc)
 {
-    struct mw_step_state *st = &mw_step;
+    struct mw_step_state *st = &t->step;
     (void)info;
     if (!st->active)
         return 0;
@@ -138,9 +129,16 @@ int mw_step_trap(struct mw_thread *t, siginfo_t *info, ucontext_t *uc)
         struct mw_page *p = mw_page_find(st->pages[i]);
         if (p && p->toggle_open > 0)
             mw_toggle_close(p);
+    }
+    /* The bytes it touched: its rows when known, else the first byte it
+     * faulted on in each watched page. */
+    unsigned n = st->nranges ? st->nranges : st->npages;
+    for (unsigned i = 0; i < n; i++) {
+        struct mw_range one = {st->fault_addr[i], 1, (uint8_t)st->is_write[i]};
+        const struct mw_range *a = st->nranges ? &st->range[i] : &one;
         struct mw_route r;
-        if (mw_route_build(&r, st->fault_addr[i], 1) == 0) {
-            mw_record_match(&rec, t, &r, st->fault_addr[i], 1, !st->is_write[i], st->is_write[i], st->rip);
+        if (mw_route_build(&r, a->addr, a->len) == 0) {
+            mw_record_match(&rec, t, &r, a->addr, a->len, !a->is_write, a->is_write, st->rip);
             mw_record_after(&rec);
             mw_route_finish(&r);
         }

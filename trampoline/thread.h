@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trampoline/step.h"
+
 /*
  * A thread's state and its alternate signal stack are one block, aligned to
  * its own size (a power of two), in the library's own address space:
@@ -59,6 +61,7 @@ struct mw_thread {
     /* rep string continuation: the instruction already counted */
     uintptr_t rep_rip;
     uint64_t rep_count_left;
+    struct mw_step_state step;      /* a single-stepped instruction in flight (step.c) */
     /* The program's view of its own signal state, where the kernel's must
      * differ (preload/interpose_sigmask.c, interpose_sigaltstack.c):
      * the engine's signals it believes blocked, and the alternate stack it
