@@ -18,6 +18,7 @@
 #include "preload/lifecycle.h"
 #include "trampoline/backend.h"
 #include "trampoline/fault.h"
+#include "trampoline/features.h"
 #include "trampoline/thread.h"
 #include "trampoline/xstate.h"
 
@@ -55,6 +56,8 @@ void mw_init_once(void)
     mw_lifecycle_init_begin();
     mw_backend_force_toggle(mw_config()->backend_toggle);
     mw_xstate_cpu_max(); /* CPUID leaf 0xD read before any signal needs it */
+    mw_features_probe();
+    mw_thread_sizes_init();
     dl_iterate_phdr(mw_find_self, (void *)(uintptr_t)mw_init_once);
     mw_thread_attach();
     if (mw_fault_install() != 0)

@@ -18,6 +18,7 @@
 
 #include "core/sys.h"
 #include "trampoline/exec.h"
+#include "trampoline/features.h"
 #include "trampoline/fault.h"
 #include "trampoline/regs.h"
 #include "trampoline/route.h"
@@ -147,6 +148,13 @@ void mw_emulate(struct mw_thread *t, const struct mw_insn *in, ucontext_t *uc, s
     uint64_t next = e.rip + in->len, rip = next, rsp = gpr[MW_RSP], prior_rsp = rsp, v = 0;
     unsigned sz = in->stack_size;
 
+    /* A call or return carried out here would leave the shadow stack behind:
+     * with shadow stacks on, the CPU runs it (single-stepped, page open). */
+    if (mw_feature_shadow_stack() && (in->kind == MW_KIND_CALL_REL || in->kind == MW_KIND_CALL_REG ||
+                                      in->kind == MW_KIND_CALL_MEM || in->kind == MW_KIND_RET)) {
+        out->verdict = MW_STEP;
+        return;
+    }
     switch (in->kind) {
     case MW_KIND_PUSH:
         if (in->stack_src == MW_STACK_REG)

@@ -15,6 +15,7 @@
 #include "core/pages.h"
 #include "core/sys.h"
 #include "trampoline/bounce.h"
+#include "trampoline/features.h"
 #include "trampoline/thread.h"
 /* Room for the largest access (an XSAVE image) at any offset within a page. */
 #define MW_BOUNCE_SIZE (MW_BOUNCE_PAGES * 4096)
@@ -294,10 +295,13 @@ int mw_exec_in_code(const struct mw_thread *t, uint64_t addr)
     return a && addr >= (uint64_t)(uintptr_t)a->common && addr < (uint64_t)(uintptr_t)(a + 1);
 }
 
-/* Canonical with 4-level paging: bits 63..47 all equal.  With 5-level
- * paging more addresses are canonical; sending one of them through the stub
- * costs nothing but the detour. */
-static int mw_canonical(uint64_t a) { return (uint64_t)((int64_t)(a << 16) >> 16) == a; }
+/* Canonical: the bits above the user address width all equal its top bit
+ * (63..47 with 4-level paging, 63..56 with 5-level). */
+static int mw_canonical(uint64_t a)
+{
+    unsigned shift = 63 - mw_feature_va_bits();
+    return (uint64_t)((int64_t)(a << shift) >> shift) == a;
+}
 
 void mw_exec_resume(struct mw_thread *t, ucontext_t *uc, uint64_t prior_rsp)
 {
