@@ -40,16 +40,6 @@ struct mw_emu {
     struct mw_route routes[MW_EMU_ACCESSES];
 };
 
-static int mw_emu_check_prot(const struct mw_route *r, int is_write)
-{
-    for (unsigned i = 0; i < r->nseg; i++) {
-        const struct mw_page *p = r->seg[i].page;
-        if (p && !(p->prog_prot & (is_write ? PROT_WRITE : PROT_READ)))
-            return 0;
-    }
-    return 1;
-}
-
 int mw_write_all_or_nothing(const struct mw_route *r, uintptr_t addr, const void *buf, size_t n, uintptr_t *bad)
 {
     for (int pass = 0; pass < 2; pass++)
@@ -74,7 +64,7 @@ static int mw_emu_access(struct mw_emu *e, uintptr_t addr, void *buf, size_t n, 
         return -1;
     }
     e->nroutes++;
-    if (!mw_emu_check_prot(r, is_write)) {
+    if (!mw_route_allows(r, !is_write, is_write)) {
         e->out->verdict = MW_FOREIGN;
         return -1;
     }
@@ -101,7 +91,7 @@ static int mw_emu_probe_write(struct mw_emu *e, uintptr_t addr, size_t n)
         e->out->verdict = MW_STEP;
         return -1;
     }
-    int ok = mw_emu_check_prot(&r, 1) && mw_route_read(&r, addr, buf, n, &bad) == 0 &&
+    int ok = mw_route_allows(&r, 0, 1) && mw_route_read(&r, addr, buf, n, &bad) == 0 &&
              mw_write_all_or_nothing(&r, addr, buf, n, &bad) == 0;
     mw_route_finish(&r);
     if (!ok)

@@ -165,7 +165,7 @@ static enum mw_verdict mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucont
         mw_read_end(t);
         return MW_FOREIGN;
     }
-    if (p->code && !p->nwatches && !p->alias) {
+    if (p->code && !mw_page_watched(p)) {
         mw_read_end(t);
         return mw_code_hook && mw_code_hook(t, info, uc) ? MW_DONE : MW_FOREIGN;
     }

@@ -23,22 +23,6 @@
 #include "trampoline/route.h"
 #include "trampoline/xstate.h"
 
-/* Does the program itself allow this access on every watched page it
- * touches?  If not, the fault is real and stays the program's. */
-static int mw_program_allows(const struct mw_route *r, int is_read, int is_write)
-{
-    for (unsigned i = 0; i < r->nseg; i++) {
-        const struct mw_page *p = r->seg[i].page;
-        if (!p)
-            continue;
-        if (is_write && !(p->prog_prot & PROT_WRITE))
-            return 0;
-        if (is_read && !(p->prog_prot & PROT_READ))
-            return 0;
-    }
-    return 1;
-}
-
 /* Translates an address inside the alias view or the bounce buffer back to
  * the program's view, for a fault the instruction raised. */
 static uintptr_t mw_to_view(const struct mw_route *r, uintptr_t a, const char *bounce)
@@ -162,8 +146,8 @@ void mw_run_mem(struct mw_thread *t, const struct mw_site *s, siginfo_t *info, u
     }
     if (!route.watched && !(have2 && route2.watched))
         out->verdict = MW_RETRY; /* unwatched since the fault was raised */
-    else if (!mw_program_allows(&route, in->mem.read, in->mem.write) ||
-             (have2 && !mw_program_allows(&route2, in->mem2.read, in->mem2.write)))
+    else if (!mw_route_allows(&route, in->mem.read, in->mem.write) ||
+             (have2 && !mw_route_allows(&route2, in->mem2.read, in->mem2.write)))
         out->verdict = MW_FOREIGN;
     else if (route.mode == MW_ROUTE_MIXED &&
              (access & (MW_PAGE_SIZE - 1)) + size > (have2 ? 2 : MW_BOUNCE_PAGES) * MW_PAGE_SIZE)

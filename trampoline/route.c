@@ -28,7 +28,7 @@ int mw_route_build(struct mw_route *r, uintptr_t addr, size_t len)
         s->view = a;
         s->len = stop - a;
         s->page = mw_page_find(page);
-        if (s->page && (s->page->nwatches || s->page->alias))
+        if (mw_page_watched(s->page))
             r->watched = 1;
         else
             s->page = NULL; /* a code-capture page is native memory here */
@@ -98,6 +98,18 @@ static int mw_route_copy(const struct mw_route *r, uintptr_t a, void *buf, size_
         n -= k;
     }
     return n ? -1 : 0;
+}
+
+int mw_route_allows(const struct mw_route *r, int is_read, int is_write)
+{
+    for (unsigned i = 0; i < r->nseg; i++) {
+        const struct mw_page *p = r->seg[i].page;
+        if (!p)
+            continue;
+        if ((is_write && !(p->prog_prot & PROT_WRITE)) || (is_read && !(p->prog_prot & PROT_READ)))
+            return 0;
+    }
+    return 1;
 }
 
 int mw_route_read(const struct mw_route *r, uintptr_t a, void *dst, size_t n, uintptr_t *bad)

@@ -49,6 +49,10 @@ struct mw_route {
 int mw_route_build(struct mw_route *r, uintptr_t addr, size_t len);
 /* Closes what mw_route_build opened. */
 void mw_route_finish(struct mw_route *r);
+/* Does the program itself allow this access (a read, a write, or both) on
+ * every watched page the route touches?  If not, the fault is real: the
+ * program's to handle.  The one answer to "may the program access this". */
+int mw_route_allows(const struct mw_route *r, int is_read, int is_write);
 /* Reads/writes n bytes at view address a (inside the route) without faulting.
  * 0, or -1 when native memory is not accessible (*bad = first bad byte). */
 int mw_route_read(const struct mw_route *r, uintptr_t a, void *dst, size_t n, uintptr_t *bad);

@@ -56,7 +56,7 @@ static uint64_t mw_room(uintptr_t p, unsigned elem, int down)
 static int mw_is_watched(uintptr_t p)
 {
     struct mw_page *pg = mw_page_find(MW_PAGE_FLOOR(p));
-    return pg && (pg->nwatches || pg->alias);
+    return mw_page_watched(pg);
 }
 
 /* A pointer or count moved by d: with 0x67 the instruction writes the 32-bit

@@ -24,7 +24,7 @@ int mw_buf_watched(const void *buf, size_t len)
     mw_read_begin(t);
     for (uintptr_t p = MW_PAGE_FLOOR(a); p < end && !watched; p += MW_PAGE_SIZE) {
         struct mw_page *pg = mw_page_find(p);
-        watched = pg && pg->backend != MW_BACKEND_NONE;
+        watched = mw_page_watched(pg);
     }
     mw_read_end(t);
     return watched;

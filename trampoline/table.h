@@ -103,6 +103,14 @@ struct mw_page {
     unsigned char dirty;          /* written since its last capture */
 };
 
+/* Is the page under watch: does a watch cover it, or does a backend still
+ * hold it closed?  The one answer to "is this page watched" - a page that
+ * only carries a code region (capture) is ordinary memory to the engine. */
+static inline int mw_page_watched(const struct mw_page *p)
+{
+    return p && (p->nwatches || p->backend != MW_BACKEND_NONE);
+}
+
 /* Lookups: callers hold read access (mw_read_begin) or the table lock. */
 struct mw_page *mw_page_find(uintptr_t page);
 struct mw_watch *mw_watch_find(memwatch_id_t id);

@@ -179,16 +179,6 @@ static void mw_mask_restore(const struct mw_mask *m, const struct mw_xframe *x, 
 
 /* --- the strategy ----------------------------------------------------------------- */
 
-static int mw_route_allows(const struct mw_route *r, int is_read, int is_write)
-{
-    for (unsigned i = 0; i < r->nseg; i++) {
-        const struct mw_page *p = r->seg[i].page;
-        if (p && ((is_write && !(p->prog_prot & PROT_WRITE)) || (is_read && !(p->prog_prot & PROT_READ))))
-            return 0;
-    }
-    return 1;
-}
-
 /* How far lane memory is from the program's address: 0 natively, the alias
  * distance on watched pages; a lane that straddles a watched page and
  * another goes through the bounce buffer, alone. */
