@@ -20,7 +20,7 @@
 #define MW_PAGE 4096UL
 #define MW_RESERVE_SIZE (1UL << 30)
 #define MW_RESERVE_MIN (16UL << 20)
-#define MW_RESERVATIONS 32
+#define MW_RESERVATIONS 128
 #define MW_FREE_RUNS 1024
 
 struct mw_reservation {
@@ -201,6 +201,22 @@ void mw_pages_unmap(void *p, size_t len)
     mw_reserve_at(start, len);
     mw_give_back_locked(start, start + len);
     mw_pages_leave(&saved);
+}
+
+int mw_pages_adopt(uintptr_t start, uintptr_t end)
+{
+    uint64_t saved;
+    int rc = -ENOMEM;
+    mw_pages_enter(&saved);
+    if (mw_nres < MW_RESERVATIONS) {
+        struct mw_reservation *res = &mw_res[mw_nres];
+        res->start = start;
+        res->end = res->bump = end; /* nothing in it is handed out by mw_pages_map */
+        __atomic_store_n(&mw_nres, mw_nres + 1, __ATOMIC_RELEASE);
+        rc = 0;
+    }
+    mw_pages_leave(&saved);
+    return rc;
 }
 
 int mw_pages_own(uintptr_t start, uintptr_t end)

@@ -28,6 +28,10 @@
 void *mw_pages_map(size_t len, size_t align, int prot, int flags, int fd, long off, int *err);
 /* Gives [p, p + len) back to the reservation. */
 void mw_pages_unmap(void *p, size_t len);
+/* Counts [start, end), mapped by the library itself somewhere it had to be
+ * (near the program's code: promote.c), as the library's own memory. 0, or
+ * -ENOMEM when no more ranges can be recorded. */
+int mw_pages_adopt(uintptr_t start, uintptr_t end);
 /* Does [start, end) overlap memory the library reserved for itself? */
 int mw_pages_own(uintptr_t start, uintptr_t end);
 /* The reservations, for diagnostics: the n-th one's range, or 0. */

@@ -69,6 +69,8 @@ static void mw_config_read(void)
     mw_cfg.syscalls_trap = sc && mw_strcmp(sc, "trap") == 0;
     const char *be = mw_env("MEMWATCH_BACKEND");
     mw_cfg.backend_toggle = be && mw_strcmp(be, "toggle") == 0;
+    const char *pr = mw_env("MEMWATCH_PROMOTE");
+    mw_cfg.promote = !pr ? 1 : mw_strcmp(pr, "0") == 0 ? 0 : mw_strcmp(pr, "always") == 0 ? 2 : 1;
     mw_cfg.watch = mw_env("MEMWATCH_WATCH");
     mw_cfg.log = mw_env("MEMWATCH_LOG");
     mw_config_log(mw_cfg.log);

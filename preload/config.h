@@ -8,6 +8,8 @@
  *   MEMWATCH_JITDUMP   1 writes a perf jitdump file      (0)
  *   MEMWATCH_SYSCALLS  trap: catch direct mmap/mprotect syscalls (off)
  *   MEMWATCH_BACKEND   toggle: reach watched pages by mprotect (debugging) (alias)
+ *   MEMWATCH_PROMOTE   0: never patch the program's code (hot-site promotion);
+ *                      always: promote at the first fault, any code (testing) (on)
  */
 #ifndef MW_PRELOAD_CONFIG_H
 #define MW_PRELOAD_CONFIG_H
@@ -20,6 +22,7 @@ struct mw_config {
     int jitdump;
     int syscalls_trap;
     int backend_toggle;
+    int promote;           /* enum mw_promo_mode */
     const char *watch;     /* MEMWATCH_WATCH as found in the environment, or NULL */
     const char *log;       /* MEMWATCH_LOG, or NULL */
 };

@@ -19,6 +19,7 @@
 #include "trampoline/backend.h"
 #include "trampoline/fault.h"
 #include "trampoline/features.h"
+#include "trampoline/promote.h"
 #include "trampoline/thread.h"
 #include "trampoline/xstate.h"
 
@@ -63,6 +64,7 @@ void mw_init_once(void)
     if (mw_fault_install() != 0)
         mw_warn("cannot install the fault handler; watching and capture are off");
     mw_lifecycle_install();
+    mw_promo_setup((enum mw_promo_mode)mw_config()->promote);
     mw_capture_start();
     mw_syscalls_start();
     mw_watch_env_start();

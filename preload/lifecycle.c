@@ -17,6 +17,7 @@
 #include "core/sys.h"
 #include "trampoline/backend.h"
 #include "trampoline/chain.h"
+#include "trampoline/promote.h"
 #include "trampoline/thread.h"
 
 static pthread_key_t mw_thread_key;
@@ -75,6 +76,7 @@ static void mw_fork_child(void)
 {
     mw_thread_after_fork_child();
     mw_alias_fork_child();
+    mw_promo_after_fork_child();
     mw_dump_after_fork_child();
     mw_sigrestore(&mw_fork_saved);
 }

@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "core/sys.h"
+#include "trampoline/promote.h"
 
 static int mw_toggle_only;
 
@@ -30,6 +31,15 @@ int mw_backend_attach(struct mw_page **pages, size_t n, const struct mw_map *m)
 
 void mw_backend_detach(struct mw_page *p, int prot)
 {
+    mw_promo_page_changed(p);
+    if (p->promo_kept && p->backend == MW_BACKEND_ALIAS) {
+        /* Stubs may still reach it through its second views: it stays the
+         * same memory, open to the program. */
+        p->prog_prot = prot;
+        mw_sys_mprotect((void *)p->addr, MW_PAGE_SIZE, prot);
+        p->view_prot = prot;
+        return;
+    }
     if (p->backend == MW_BACKEND_ALIAS)
         mw_alias_detach(p, prot);
     else
@@ -40,6 +50,7 @@ void mw_backend_detach(struct mw_page *p, int prot)
 
 void mw_backend_reprotect(struct mw_page *p)
 {
+    mw_promo_page_changed(p);
     int prot = mw_page_watch_prot(p);
     if (prot != p->view_prot) {
         mw_sys_mprotect((void *)p->addr, MW_PAGE_SIZE, prot);
@@ -49,6 +60,7 @@ void mw_backend_reprotect(struct mw_page *p)
 
 void mw_backend_forget(struct mw_page *p)
 {
+    mw_promo_page_changed(p);
     if (p->backend == MW_BACKEND_ALIAS)
         mw_alias_release(p);
     p->backend = MW_BACKEND_NONE;

@@ -38,9 +38,11 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/pages.h"
 #include "core/sys.h"
 #include "trampoline/chain.h"
 #include "trampoline/exec.h"
+#include "trampoline/promote.h"
 #include "trampoline/regs.h"
 #include "trampoline/route.h"
 
@@ -109,23 +111,25 @@ static __attribute__((no_stack_protector)) void mw_die_from_guard(enum mw_guard 
 
 /* --- 3. SIGSEGV -------------------------------------------------------------- */
 
-/* A watched page: run the instruction by its kind.  Read access is held. */
-static void mw_watch_fault(struct mw_thread *t, struct mw_page *p, siginfo_t *info, ucontext_t *uc,
-                           struct mw_record *rec, struct mw_outcome *out)
+/* A watched page: run the instruction by its kind.  Read access is held.
+ * bytes: the instruction, when they are not at RIP (a promoted site). */
+static const struct mw_site *mw_watch_fault(struct mw_thread *t, struct mw_page *p, siginfo_t *info,
+                                            ucontext_t *uc, const uint8_t *bytes, unsigned n,
+                                            struct mw_record *rec, struct mw_outcome *out)
 {
     uint64_t rip = mw_ctx_rip(uc);
     uint64_t err = (uint64_t)uc->uc_mcontext.gregs[REG_ERR];
     if (err & MW_PF_INSTR) { /* executing a watched page: only stepping can do it */
         out->verdict = (p->prog_prot & PROT_EXEC) ? MW_STEP : MW_FOREIGN;
-        return;
+        return NULL;
     }
-    const struct mw_site *s = mw_site_get(t, rip);
+    const struct mw_site *s = mw_site_get(t, rip, bytes, n);
     if (!s || !s->decoded || s->insn.kind == MW_KIND_UNSUPPORTED) {
         if (s)
             mw_step_report_once(rip, s->bytes, s->decoded ? s->insn.len : 15,
                                 s->decoded ? s->insn.reason : "undecodable");
         out->verdict = MW_STEP;
-        return;
+        return s;
     }
     switch (s->insn.kind) {
     case MW_KIND_TILE:
@@ -146,14 +150,16 @@ static void mw_watch_fault(struct mw_thread *t, struct mw_page *p, siginfo_t *in
         if (s->insn.kind != MW_KIND_TILE)
             mw_step_report_once(rip, s->bytes, s->insn.len, "the engine could not complete it");
     }
+    return s;
 }
 
-/* SIGSEGV: ours or not.  The verdict says what the entry does next;
- * MW_DELIVER fills *deliver with the fault the program must see. */
-static enum mw_verdict mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucontext_t *uc, siginfo_t *deliver)
+/* A SEGV_ACCERR at uc's RIP: ours or not.  The verdict says what the entry
+ * does next; MW_DELIVER fills *deliver with the fault the program must see.
+ * bytes: the instruction when not at RIP; promote: count the site toward
+ * promotion when it completed. */
+static enum mw_verdict mw_fault_watched(struct mw_thread *t, siginfo_t *info, ucontext_t *uc, const uint8_t *bytes,
+                                        unsigned n, int promote, siginfo_t *deliver)
 {
-    if (info->si_code != SEGV_ACCERR)
-        return MW_FOREIGN;
     uintptr_t addr = (uintptr_t)info->si_addr;
     struct mw_record rec;
     struct mw_outcome out = {.verdict = MW_FOREIGN};
@@ -169,16 +175,19 @@ static enum mw_verdict mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucont
         mw_read_end(t);
         return mw_code_hook && mw_code_hook(t, info, uc) ? MW_DONE : MW_FOREIGN;
     }
-    mw_watch_fault(t, p, info, uc, &rec, &out);
+    const struct mw_site *s = mw_watch_fault(t, p, info, uc, bytes, n, &rec, &out);
     if (out.verdict == MW_STEP) {
         uint64_t err = (uint64_t)uc->uc_mcontext.gregs[REG_ERR];
         if (!mw_step_begin(t, p, uc, addr, (err & MW_PF_WRITE) != 0, out.step_insn))
             out.verdict = MW_FOREIGN;
     }
-    if (out.verdict == MW_DONE)
+    if (out.verdict == MW_DONE) {
         mw_record_commit(&rec);
-    else
+        if (promote && s)
+            mw_promo_note(t, s);
+    } else {
         mw_record_discard(&rec);
+    }
     mw_read_end(t);
 
     if (out.verdict == MW_DONE)
@@ -190,6 +199,44 @@ static enum mw_verdict mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucont
         deliver->si_addr = (void *)out.addr;
     }
     return out.verdict;
+}
+
+/* SIGSEGV.  A fault in a promoted site's stub, on its copy of the site's
+ * instruction, is the site's own: handled (and, if it is the program's,
+ * shown to it) at the site's address with the site's bytes; only a
+ * single-step runs the copy where it is. */
+static enum mw_verdict mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucontext_t *uc, siginfo_t *deliver)
+{
+    if (info->si_code != SEGV_ACCERR)
+        return MW_FOREIGN;
+    uint64_t rip = mw_ctx_rip(uc);
+    const uint8_t *bytes = NULL;
+    unsigned n = 0;
+    uint64_t site = mw_pages_own(rip, rip + 1) ? mw_promo_site_of(rip, &bytes, &n) : 0;
+    if (!site)
+        return mw_fault_watched(t, info, uc, NULL, 0, 1, deliver);
+    mw_ctx_set_rip(uc, site);
+    enum mw_verdict v = mw_fault_watched(t, info, uc, bytes, n, 0, deliver);
+    if (v == MW_STEP || v == MW_RETRY)
+        mw_ctx_set_rip(uc, rip);
+    return v;
+}
+
+enum mw_verdict mw_fault_promoted(struct mw_thread *t, ucontext_t *uc, const uint8_t *bytes, unsigned n,
+                                  siginfo_t *deliver)
+{
+    const struct mw_site *s = mw_site_get(t, mw_ctx_rip(uc), bytes, n);
+    if (!s || !s->decoded || s->insn.kind != MW_KIND_MEM)
+        return MW_FOREIGN;
+    uint64_t gpr[16];
+    mw_ctx_load_gprs(uc, gpr);
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    info.si_signo = SIGSEGV;
+    info.si_code = SEGV_ACCERR;
+    info.si_addr = (void *)(uintptr_t)mw_memop_ea(&s->insn.mem, gpr, mw_ctx_rip(uc) + s->insn.len);
+    uc->uc_mcontext.gregs[REG_ERR] = s->insn.mem.write ? 7 : 5;
+    return mw_fault_watched(t, &info, uc, bytes, n, 0, deliver);
 }
 
 /* --- the entry --------------------------------------------------------------- */
@@ -214,7 +261,7 @@ __attribute__((no_stack_protector)) void mw_signal_entry(int sig, siginfo_t *inf
     else if (t && sig == SIGSEGV)
         verdict = mw_fault_segv(t, info, uc, &raised);
     else if (t && sig == SIGTRAP)
-        verdict = mw_step_trap(t, info, uc) ? MW_DONE : MW_FOREIGN;
+        verdict = mw_promo_trap(info, uc) || mw_step_trap(t, info, uc) ? MW_DONE : MW_FOREIGN;
     else if (sig == SIGSYS && mw_sys_hook)
         verdict = mw_sys_hook(info, uc) ? MW_DONE : MW_FOREIGN;
     errno = saved_errno;

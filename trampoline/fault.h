@@ -69,6 +69,12 @@ void mw_deliver_page_fault(struct mw_outcome *out, ucontext_t *uc, uintptr_t add
  * the CPU leaves memory after a faulting store.  0, or -1 (*bad set). */
 int mw_write_all_or_nothing(const struct mw_route *r, uintptr_t addr, const void *buf, size_t n, uintptr_t *bad);
 
+/* A promoted site's access in its hit path (promote_hit.c): the fault path's
+ * own code for the instruction with these bytes at uc's RIP, as if it had
+ * faulted there, without the signal.  Read access is taken inside. */
+enum mw_verdict mw_fault_promoted(struct mw_thread *t, ucontext_t *uc, const uint8_t *bytes, unsigned n,
+                                  siginfo_t *deliver);
+
 /* Single-step fallback (step.c).  in, when known, lets the step record the
  * exact bytes of an instruction that reaches many pages (AMX tiles). */
 int mw_step_begin(struct mw_thread *t, struct mw_page *p, ucontext_t *uc, uintptr_t fault_addr, int is_write,

@@ -101,6 +101,11 @@ int mw_maps_query(uintptr_t start, uintptr_t end, struct mw_map *maps, int max)
             m->special = mw_contains(p, line_end, "[vdso]") || mw_contains(p, line_end, "[vvar]") ||
                          mw_contains(p, line_end, "[vsyscall]");
             m->stack = mw_contains(p, line_end, "[stack]");
+            const char *path = p;
+            while (path < line_end && *path != '/')
+                path++;
+            m->file = path < line_end && !mw_contains(path, line_end, "/memfd:") &&
+                      !mw_contains(path, line_end, "(deleted)");
             covered = m->end;
         }
         p = line_end + 1;

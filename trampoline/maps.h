@@ -19,6 +19,7 @@ struct mw_map {
     int shared;             /* 's' */
     int special;            /* [vdso], [vvar], [vsyscall]: cannot be watched */
     int stack;              /* [stack] */
+    int file;               /* backed by a file with a path (not a memfd, not deleted) */
 };
 
 /* Fills maps[] with the mappings covering [start, end) in order, clipped to

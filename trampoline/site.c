@@ -48,16 +48,22 @@ static int mw_site_cache_init(struct mw_thread *t)
     return 0;
 }
 
-const struct mw_site *mw_site_get(struct mw_thread *t, uint64_t rip)
+const struct mw_site *mw_site_get(struct mw_thread *t, uint64_t rip, const uint8_t *bytes, unsigned n)
 {
     if (mw_site_cache_init(t) != 0)
         return NULL;
     unsigned idx = mw_site_index(rip);
     struct mw_site *s = &t->sites->entry[idx];
-    if (s->rip == rip && s->decoded && memcmp((const void *)rip, s->bytes, s->insn.len) == 0)
+    const void *now = bytes ? (const void *)bytes : (const void *)rip;
+    if (s->rip == rip && s->decoded && (!bytes || n >= s->insn.len) && memcmp(now, s->bytes, s->insn.len) == 0)
         return s;
     uint8_t buf[16];
-    unsigned n = mw_fetch_code(rip, buf);
+    if (bytes) {
+        memcpy(buf, bytes, n > 15 ? 15 : n);
+        n = n > 15 ? 15 : n;
+    } else {
+        n = mw_fetch_code(rip, buf);
+    }
     s->rip = rip;
     s->slot = idx;
     memcpy(s->bytes, buf, n);

@@ -25,8 +25,10 @@ struct mw_site {
 };
 
 /* The site for the instruction at rip (decoding it on a miss), or NULL when
- * the executor area cannot be made. */
-const struct mw_site *mw_site_get(struct mw_thread *t, uint64_t rip);
+ * the executor area cannot be made.  bytes, when not NULL, are the
+ * instruction's n bytes (a promoted site, whose bytes at rip are now a
+ * jump); else they are read at rip. */
+const struct mw_site *mw_site_get(struct mw_thread *t, uint64_t rip, const uint8_t *bytes, unsigned n);
 void mw_site_cache_free(struct mw_thread *t);
 
 #endif

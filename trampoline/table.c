@@ -9,6 +9,8 @@
 
 #include <sys/mman.h>
 
+#include "trampoline/promote.h"
+
 static struct mw_page *mw_pages;
 static struct mw_watch *mw_watches;
 static unsigned long mw_watch_live;
@@ -84,6 +86,7 @@ void mw_page_drop_if_unused(struct mw_page *p)
 
 int mw_page_add_watch(struct mw_page *p, struct mw_watch *w)
 {
+    mw_promo_page_changed(p);
     struct mw_watch **grown = mw_realloc(p->watches, (p->nwatches + 1) * sizeof *grown);
     if (!grown)
         return -1;
@@ -94,6 +97,7 @@ int mw_page_add_watch(struct mw_page *p, struct mw_watch *w)
 
 void mw_page_remove_watch(struct mw_page *p, struct mw_watch *w)
 {
+    mw_promo_page_changed(p);
     for (unsigned i = 0; i < p->nwatches; i++) {
         if (p->watches[i] == w) {
             p->watches[i] = p->watches[--p->nwatches];
@@ -128,6 +132,8 @@ unsigned long mw_watch_live_count(void) { return mw_watch_live; }
 
 int mw_page_watch_prot(const struct mw_page *p)
 {
+    if (!p->nwatches)
+        return p->prog_prot; /* kept for promoted sites' stubs (promote.h): open */
     for (unsigned i = 0; i < p->nwatches; i++)
         if (p->watches[i]->access & MEMWATCH_READ)
             return PROT_NONE;

@@ -98,6 +98,9 @@ struct mw_page {
     char *alias_page;             /* this page in the alias view */
     mw_spin_t toggle_lock;        /* toggling backend / single-step: opened by */
     int toggle_open;              /* this many accesses in flight */
+    /* hot-site promotion (promote.c) */
+    unsigned promoted;            /* live promoted sites whose stubs trust this page */
+    unsigned char promo_kept;     /* stubs have reached it: it keeps its alias views */
     /* code capture */
     struct mw_code *code;
     unsigned char dirty;          /* written since its last capture */

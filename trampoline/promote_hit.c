@@ -1,0 +1,146 @@
+/*
+ * trampoline/promote_hit.c - the hit path of promoted sites (see
+ * promote_hit.h): the register-saving entry and the call into the fault
+ * path's own code.
+ */
+#include "trampoline/promote_hit.h"
+
+#include <signal.h>
+#include <string.h>
+#include <ucontext.h>
+
+#include "core/sys.h"
+#include "trampoline/fault.h"
+#include "trampoline/regs.h"
+#include "trampoline/xstate.h"
+
+#define MW_FP_XSTATE_MAGIC1 0x46505853U
+#define MW_FP_XSTATE_MAGIC2 0x46505845U
+
+/* What the entry reads RIP-relative. */
+uint64_t mw_promo_xfeat;   /* the feature mask of this process's signal frames */
+uint64_t mw_promo_xarea;   /* stack bytes for the image: its size, MAGIC2, alignment */
+static uint32_t mw_promo_xsize;
+
+/* The frame the entry pushes: general registers in hardware order, the
+ * flags, the stub's return address, the site's index. */
+struct mw_promo_frame {
+    uint64_t gpr[16];
+    uint64_t rflags;
+    uint64_t ret;
+    uint64_t site;
+};
+#define MW_PROMO_RED_ZONE 128
+
+static void mw_probe_handler(int sig, siginfo_t *info, void *ctx)
+{
+    (void)sig;
+    (void)info;
+    struct mw_xframe xf;
+    if (mw_xframe_of(ctx, &xf) == 0 && xf.xsave) {
+        mw_promo_xfeat = xf.features;
+        mw_promo_xsize = xf.size;
+    }
+}
+
+int mw_promo_hit_setup(void)
+{
+    /* A signal to ourselves, on a handler of our own for a moment: its frame
+     * says what the kernel saves for this process. */
+    struct mw_kernel_sigaction act = {.handler = (void *)mw_probe_handler, .flags = SA_SIGINFO}, old;
+    uint64_t one = 1ULL << (SIGURG - 1), mask_old;
+    mw_sys_rt_sigprocmask(SIG_BLOCK, &one, &mask_old);
+    if (mw_sys_rt_sigaction(SIGURG, &act, &old) != 0) {
+        mw_sys_rt_sigprocmask(SIG_SETMASK, &mask_old, NULL);
+        return -1;
+    }
+    mw_sys_tgkill(mw_sys_getpid(), mw_sys_gettid(), SIGURG);
+    uint64_t only = ~one;
+    MW_SYS2(SYS_rt_sigsuspend, &only, 8); /* takes exactly the pending SIGURG */
+    mw_sys_rt_sigaction(SIGURG, &old, NULL);
+    mw_sys_rt_sigprocmask(SIG_SETMASK, &mask_old, NULL);
+    if (!mw_promo_xsize)
+        return -1;
+    mw_promo_xarea = mw_promo_xsize + 4 + 64 + 64;
+    return 0;
+}
+
+__asm__(".text\n"
+        ".globl mw_promo_hit_entry\n"
+        ".hidden mw_promo_hit_entry\n"
+        ".type mw_promo_hit_entry,@function\n"
+        "mw_promo_hit_entry:\n"
+        "    pushfq\n"
+        "    push %r15\n push %r14\n push %r13\n push %r12\n push %r11\n push %r10\n push %r9\n push %r8\n"
+        "    push %rdi\n push %rsi\n push %rbp\n push %rsp\n push %rbx\n push %rdx\n push %rcx\n push %rax\n"
+        "    mov %rsp, %rbx\n"
+        "    sub mw_promo_xarea(%rip), %rsp\n"
+        "    and $-64, %rsp\n"
+        "    xor %eax, %eax\n"
+        "    mov %rax, 512(%rsp)\n mov %rax, 520(%rsp)\n mov %rax, 528(%rsp)\n mov %rax, 536(%rsp)\n"
+        "    mov %rax, 544(%rsp)\n mov %rax, 552(%rsp)\n mov %rax, 560(%rsp)\n mov %rax, 568(%rsp)\n"
+        "    mov mw_promo_xfeat(%rip), %eax\n"
+        "    mov mw_promo_xfeat+4(%rip), %edx\n"
+        "    xsave64 (%rsp)\n"
+        "    mov %rbx, %rdi\n"
+        "    mov %rsp, %rsi\n"
+        "    call mw_promo_hit\n"
+        "    mov %eax, %r12d\n"
+        "    mov mw_promo_xfeat(%rip), %eax\n"
+        "    mov mw_promo_xfeat+4(%rip), %edx\n"
+        "    xrstor64 (%rsp)\n"
+        "    mov %rbx, %rsp\n"
+        "    test %r12d, %r12d\n"
+        "    jz 1f\n"
+        "    addq $13, 136(%rsp)\n" /* MW_PROMO_HIT_SLOW_OFFSET */
+        "1:  pop %rax\n pop %rcx\n pop %rdx\n pop %rbx\n lea 8(%rsp), %rsp\n pop %rbp\n pop %rsi\n pop %rdi\n"
+        "    pop %r8\n pop %r9\n pop %r10\n pop %r11\n pop %r12\n pop %r13\n pop %r14\n pop %r15\n"
+        "    popfq\n"
+        "    ret\n"
+        ".size mw_promo_hit_entry, .-mw_promo_hit_entry\n");
+
+_Static_assert(MW_PROMO_HIT_SLOW_OFFSET == 13, "the entry's addq");
+
+/* The engine's turn: 0 when it completed the access (the frame and image
+ * now hold the registers after it), 1 when the fault path must take it. */
+int mw_promo_hit(struct mw_promo_frame *f, uint8_t *image);
+__attribute__((used)) int mw_promo_hit(struct mw_promo_frame *f, uint8_t *image)
+{
+    mw_sigmask_t saved;
+    mw_sigblock_all(&saved);
+    int slow = 1;
+    uint64_t rip;
+    const uint8_t *bytes;
+    unsigned len;
+    struct mw_thread *t = mw_thread_self();
+    if (!t || mw_promo_site_bytes((unsigned)f->site, &rip, &bytes, &len) != 0)
+        goto done;
+    /* The image describes itself as a signal frame's does. */
+    uint32_t magic1 = MW_FP_XSTATE_MAGIC1, magic2 = MW_FP_XSTATE_MAGIC2, ext = mw_promo_xsize + 4;
+    memset(image + 464, 0, 48);
+    memcpy(image + 464, &magic1, 4);
+    memcpy(image + 468, &ext, 4);
+    memcpy(image + 472, &mw_promo_xfeat, 8);
+    memcpy(image + 480, &mw_promo_xsize, 4);
+    memcpy(image + mw_promo_xsize, &magic2, 4);
+
+    ucontext_t uc;
+    memset(&uc, 0, sizeof uc);
+    f->gpr[MW_RSP] = (uint64_t)(uintptr_t)(f + 1) + MW_PROMO_RED_ZONE;
+    mw_ctx_store_gprs(&uc, f->gpr);
+    mw_ctx_set_rip(&uc, rip);
+    mw_ctx_set_flags(&uc, f->rflags);
+    uc.uc_mcontext.gregs[REG_TRAPNO] = 14;
+    uc.uc_mcontext.gregs[REG_ERR] = 5;
+    uc.uc_mcontext.fpregs = (fpregset_t)image;
+    siginfo_t deliver;
+    enum mw_verdict v = mw_fault_promoted(t, &uc, bytes, len, &deliver);
+    if (v == MW_DONE && mw_ctx_rip(&uc) == rip + len) {
+        mw_ctx_load_gprs(&uc, f->gpr);
+        f->rflags = mw_ctx_flags(&uc);
+        slow = 0;
+    }
+done:
+    mw_sigrestore(&saved);
+    return slow;
+}
