@@ -97,7 +97,7 @@ void mwt_yscan_free(struct mwt_yscan *ys)
     memset(ys, 0, sizeof *ys);
 }
 
-/* Renders every directory into f (stdout, or the HTML file); 0, or -1 on a write error. */
+/* Renders every directory into f (stdout, or the HTML file). */
 static void mwt_report_all(FILE *f, char **dirs, long n, const struct mwt_ropts *o)
 {
     struct mwt_html *html = NULL;

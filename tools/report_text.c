@@ -1,9 +1,9 @@
 /*
  * tools/report_text.c - the plain-text report of one process directory:
- * the table of captures, each capture's listing at its runtime address (or,
- * with --yara, the matches instead), the matches recorded while the program
- * ran (yara.jsonl), with --diff the changes between consecutive captures of
- * each region, and the summary of watched accesses.
+ * the table of captures, each capture's listing at its runtime address, the
+ * matches recorded while the program ran (yara.jsonl), with --diff the
+ * changes between consecutive captures of each region, and the summary of
+ * watched accesses.  With --yara only the matches: what was asked for.
  */
 #include "tools/access.h"
 #include "tools/diff.h"
@@ -177,12 +177,15 @@ void mwt_text_dump(const struct mwt_dump *d, const struct mwt_yscan *ys, const s
     printf("== %s (%s)\n", d->name, d->dir);
     if (d->nwarnings)
         printf("(%zu warning%s, printed on stderr)\n", d->nwarnings, d->nwarnings == 1 ? "" : "s");
-    mwt_text_table(d);
-    if (ys)
+    if (ys) { /* --yara: the matches are what was asked for */
         mwt_text_yara(d, ys, o);
-    else
-        for (size_t i = 0; i < d->ncaps; i++)
-            mwt_text_capture(&d->caps[i], o);
+        if (d->has_live)
+            mwt_text_yara_live(d);
+        return;
+    }
+    mwt_text_table(d);
+    for (size_t i = 0; i < d->ncaps; i++)
+        mwt_text_capture(&d->caps[i], o);
     if (d->has_live)
         mwt_text_yara_live(d);
     if (o->diff)

@@ -14,7 +14,7 @@
 void mwt_text_yara(const struct mwt_dump *d, const struct mwt_yscan *ys, const struct mwt_ropts *o)
 {
     size_t without = 0;
-    printf("\nyara (rules %s): %llu capture%s, %llu distinct content%s scanned, %llu from cache; "
+    printf("yara (rules %s): %llu capture%s, %llu distinct content%s scanned, %llu from cache; "
            "%zu capture%s matched\n",
            mwt_yara_path(o->yara), (unsigned long long)ys->stats.captures,
            ys->stats.captures == 1 ? "" : "s", (unsigned long long)ys->stats.scanned,

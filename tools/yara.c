@@ -198,15 +198,6 @@ static int mwt_yr_scan_message(YR_SCAN_CONTEXT *ctx, int message, void *data, vo
     return CALLBACK_CONTINUE;
 }
 
-/* Rules in the order of their identifiers, then namespaces: the same content
- * gives the same listing whatever order YARA's scanner found them in. */
-static int mwt_yrule_order(const void *pa, const void *pb)
-{
-    const struct mwt_yrule *a = pa, *b = pb;
-    int c = strcmp(a->rule, b->rule);
-    return c ? c : strcmp(a->ns, b->ns);
-}
-
 const struct mwt_ymatches *mwt_yara_scan(struct mwt_yara *y, const unsigned char *bytes, size_t len)
 {
     struct mwt_ykey key = { mwt_content_hash(bytes, len), len };
@@ -220,12 +211,11 @@ const struct mwt_ymatches *mwt_yara_scan(struct mwt_yara *y, const unsigned char
     e = mwt_xcalloc(1, sizeof *e);
     e->key = key;
     y->stats.scanned++;
+    /* YARA reports matching rules in the order the rules file has them. */
     int rc = yr_rules_scan_mem(y->rules, bytes, len, SCAN_FLAGS_REPORT_RULES_MATCHING,
                                mwt_yr_scan_message, &e->m, MWT_YARA_TIMEOUT);
     if (rc != ERROR_SUCCESS)
         e->m.error = mwt_xasprintf("%s (%d)", mwt_yr_strerror(rc), rc);
-    if (e->m.n > 1)
-        qsort(e->m.rules, e->m.n, sizeof *e->m.rules, mwt_yrule_order);
     HASH_ADD(hh, y->cache, key, sizeof key, e);
     return &e->m;
 }
