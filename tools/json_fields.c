@@ -4,7 +4,9 @@
  * number above that (addresses and hashes are strings), and a line that does
  * carry one elsewhere is read again with such numbers as reals, so that a
  * stray key cannot cost the whole line: a field whose number is not exact then
- * (above 2^53) reads as absent rather than guessed.
+ * (above 2^53) reads as absent rather than guessed.  jansson also refuses
+ * bytes that are not UTF-8, which the library writes as they come (a symbol
+ * name, say): such a line is read again with those bytes as '?'.
  */
 #include "tools/json_fields.h"
 
@@ -24,11 +26,52 @@ struct mwt_opt mwt_opt_parse(const char *s)
     return o;
 }
 
+/* The length of the UTF-8 sequence at p (at most n bytes), or 0 when it is not one. */
+static size_t mwt_utf8_len(const unsigned char *p, size_t n)
+{
+    size_t len = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
+               : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (len == 0 || len > n || (len == 2 && p[0] < 0xc2))
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* A copy of text with every byte that is not part of UTF-8 replaced by '?'. */
+static char *mwt_utf8_fixed(const char *text, size_t len)
+{
+    char *copy = mwt_xstrndup(text, len);
+    for (size_t i = 0; i < len;) {
+        size_t n = mwt_utf8_len((const unsigned char *)copy + i, len - i);
+        if (n == 0)
+            copy[i++] = '?';
+        else
+            i += n;
+    }
+    return copy;
+}
+
 json_t *mwt_json_line(const char *text, size_t len, json_error_t *err, const char **why)
 {
-    json_t *v = json_loadb(text, len, JSON_ALLOW_NUL, err);
-    if (!v && json_error_code(err) == json_error_numeric_overflow)
-        v = json_loadb(text, len, JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, err);
+    size_t flags = JSON_ALLOW_NUL;
+    char *fixed = NULL;
+    const char *cur = text;
+    json_t *v;
+    /* At most one retry for each of the two recoverable errors. */
+    for (int attempt = 0;; attempt++) {
+        v = json_loadb(cur, len, flags, err);
+        if (v || attempt == 2)
+            break;
+        if (json_error_code(err) == json_error_invalid_utf8 && !fixed)
+            cur = fixed = mwt_utf8_fixed(text, len);
+        else if (json_error_code(err) == json_error_numeric_overflow && !(flags & JSON_DECODE_INT_AS_REAL))
+            flags |= JSON_DECODE_INT_AS_REAL;
+        else
+            break;
+    }
+    free(fixed);
     if (!v) {
         *why = err->text;
         return NULL;
