@@ -514,6 +514,7 @@ static json_t *mwt_hhead(const struct mwt_hproc *p, const struct mwt_ropts *o)
     mwt_json_put(head, "t0", p->t0.ok ? mwt_json_str(mwt_opt_dec(p->t0, t0)) : json_null());
     mwt_json_put(head, "span", mwt_json_uint(p->span));
     mwt_json_put(head, "naccs", mwt_json_uint(d->naccs));
+    mwt_json_put(head, "has_captures", json_boolean(d->has_captures));
     mwt_json_put(head, "has_accesses", json_boolean(d->has_accesses));
     mwt_json_put(head, "live", json_boolean(d->has_live));
     mwt_json_put(head, "yara", p->ys ? mwt_yscan_json(p->ys, o->yara) : json_null());

@@ -109,7 +109,7 @@
       plural(p.caps.length, 'capture') + ' in ' + plural(p.regions.length, 'region') + ', ' +
       plural(Object.keys(distinct).length, 'distinct content') + '; ' +
       plural(p.naccs, 'logged access', 'logged accesses') +
-      (p.byOrder ? '; no timestamps: captures are placed in seq order' : '; over ' + fmtNs(p.span)) +
+      (!p.byOrder ? '; over ' + fmtNs(p.span) : p.caps.length > 1 ? '; no time span: captures are placed in seq order' : '') +
       '.</p>';
     if (p.warnings.length) {
       h += '<details class="mw-warn"><summary>' + plural(p.warnings.length, 'warning') +
@@ -173,8 +173,11 @@
   var W = 1000, LABEL = 190, RIGHT = 12, ROWH = 22, TOP = 26;
   var PLOT = W - LABEL - RIGHT;
 
+  /* About n round values in [v0, v1], never closer than 1 apart (whole ns, whole captures). */
   function ticks(v0, v1, n) {
-    var span = v1 - v0, step = Math.pow(10, Math.floor(Math.log10(span / n)));
+    var span = v1 - v0;
+    if (span <= 0) return [v0];
+    var step = Math.max(1, Math.pow(10, Math.floor(Math.log10(span / n))));
     [1, 2, 5, 10].some(function (m) { if (span / (step * m) <= n) { step *= m; return true; } return false; });
     var out = [];
     for (var t = Math.ceil(v0 / step) * step; t <= v1 + 1e-9; t += step) out.push(t);
@@ -183,6 +186,10 @@
 
   function timelineHtml(p) {
     var v = p.view, nreg = p.regions.length;
+    if (!p.caps.length) {
+      return '<section id="mw-timeline"><h2>Captures over time, by region</h2><p class="mw-note">' +
+        'No captures' + (p.has_captures ? '' : ' (no captures.jsonl)') + '.</p></section>';
+    }
     var pages = Math.max(1, Math.ceil(nreg / ROWS_PER_PAGE));
     var first = v.page * ROWS_PER_PAGE, last = Math.min(nreg, first + ROWS_PER_PAGE);
     var h = '<section id="mw-timeline"><h2>Captures over time, by region</h2>' +
@@ -336,6 +343,7 @@
 
   function detailHtml(p) {
     var i = p.view.sel;
+    if (!p.caps.length) return '<section id="mw-detail" hidden></section>';
     if (i === null || i === undefined) return '<section id="mw-detail"><p>No capture selected.</p></section>';
     var c = p.caps[i], reg = p.regions[c.row];
     var kv = [
@@ -373,7 +381,7 @@
     var pw = CW - CL - 10, ph = CH - CB - 10, bw = pw / n;
     var s = ['<svg class="mw-svg mw-chart" viewBox="0 0 ' + CW + ' ' + CH + '" width="100%" role="img" ' +
       'aria-label="accesses over time">'];
-    [0, 0.5, 1].forEach(function (f) {
+    (max > 1 ? [0, 0.5, 1] : [0, 1]).forEach(function (f) {
       var yy = (10 + ph * (1 - f)).toFixed(1);
       s.push('<line class="mw-grid" x1="' + CL + '" x2="' + (CW - 10) + '" y1="' + yy + '" y2="' + yy +
         '"/><text class="mw-ytick" x="' + (CL - 6) + '" y="' + (+yy + 4) + '">' + num(Math.round(max * f)) +
@@ -390,7 +398,7 @@
         '<rect class="mw-writes" x="' + xx + '" y="' + (10 + ph - hr - hw).toFixed(1) + '" width="' +
         Math.max(bw - 1, 1).toFixed(1) + '" height="' + hw.toFixed(1) + '"/></g>');
     }
-    ticks(0, Math.max(p.span, 1), 8).forEach(function (t) {
+    ticks(0, p.span, 8).forEach(function (t) {
       var xx = (CL + pw * t / Math.max(p.span, 1)).toFixed(1);
       s.push('<text class="mw-tick' + (xx > CW - 40 ? ' mw-end' : '') + '" x="' + xx + '" y="' + (CH - 6) +
         '">' + fmtNs(t) + '</text>');
