@@ -21,7 +21,6 @@
 #include <string.h>
 #include <uthash.h>
 
-#define MWT_FOR_HTML MWT_JSON_FOR_HTML
 
 struct mwt_html {
     FILE *f;
@@ -75,7 +74,7 @@ struct mwt_html *mwt_html_begin(FILE *f, const struct mwt_ropts *o)
     mwt_json_put(limits, "bins", mwt_json_uint(MWT_HTML_BINS));
     mwt_json_put(limits, "who", mwt_json_uint(MWT_HTML_WHO));
     mwt_json_put(head, "limits", limits);
-    mwt_json_emit(f, "{", head, JSON_EMBED | MWT_FOR_HTML);
+    mwt_json_emit(f, "{", head, JSON_EMBED | MWT_JSON_FOR_HTML);
     fputs(",\"processes\":[", f);
     return h;
 }
@@ -490,8 +489,10 @@ static void mwt_hvars(FILE *f, const struct mwt_hproc *p)
         mwt_hbins_add(&rows[row_of[i].var * (MWT_HTML_WHO + 1) + row], p, &d->accs[i]);
     }
     fputs(",\"vars\":[", f);
-    for (size_t i = 0; i < n; i++)
-        mwt_json_emit(f, i ? "," : "", mwt_hvar(&v[i], &all[i], &rows[i * (MWT_HTML_WHO + 1)]), MWT_FOR_HTML);
+    for (size_t i = 0; i < n; i++) {
+        json_t *var = mwt_hvar(&v[i], &all[i], &rows[i * (MWT_HTML_WHO + 1)]);
+        mwt_json_emit(f, i ? "," : "", var, MWT_JSON_FOR_HTML);
+    }
     fputc(']', f);
     free(all);
     free(rows);
@@ -528,20 +529,21 @@ void mwt_html_dump(struct mwt_html *h, const struct mwt_dump *d, const struct mw
     struct mwt_itable insns = { NULL, NULL, 0, 0 };
     FILE *f = h->f;
     mwt_hproc_init(&p, d, ys);
-    mwt_json_emit(f, h->first ? "{" : ",{", mwt_hhead(&p, h->o), JSON_EMBED | MWT_FOR_HTML);
+    mwt_json_emit(f, h->first ? "{" : ",{", mwt_hhead(&p, h->o), JSON_EMBED | MWT_JSON_FOR_HTML);
     h->first = false;
     fputs(",\"caps\":[", f);
     for (size_t i = 0; i < d->ncaps; i++)
-        mwt_json_emit(f, i ? "," : "", mwt_hcapture(&p, i), MWT_FOR_HTML);
+        mwt_json_emit(f, i ? "," : "", mwt_hcapture(&p, i), MWT_JSON_FOR_HTML);
     fputs("],\"listings\":[", f);
     for (size_t i = 0; i < p.nlistings; i++)
-        mwt_json_emit(f, i ? "," : "", mwt_hlisting(&insns, &d->caps[p.listing_of[i]]), MWT_FOR_HTML);
+        mwt_json_emit(f, i ? "," : "", mwt_hlisting(&insns, &d->caps[p.listing_of[i]]), MWT_JSON_FOR_HTML);
     fputs("],\"diffs\":[", f);
     for (size_t i = 0; i < p.ndiffs; i++) {
         size_t to = p.diff_of[i];
-        mwt_json_emit(f, i ? "," : "", mwt_hdiff(&insns, &d->caps[p.prev[to]], &d->caps[to]), MWT_FOR_HTML);
+        json_t *diff = mwt_hdiff(&insns, &d->caps[p.prev[to]], &d->caps[to]);
+        mwt_json_emit(f, i ? "," : "", diff, MWT_JSON_FOR_HTML);
     }
-    mwt_json_emit(f, "],\"insns\":", mwt_itable_json(&insns), MWT_FOR_HTML);
+    mwt_json_emit(f, "],\"insns\":", mwt_itable_json(&insns), MWT_JSON_FOR_HTML);
     mwt_hvars(f, &p);
     fputc('}', f);
     mwt_hproc_free(&p);
