@@ -109,8 +109,8 @@
       plural(p.caps.length, 'capture') + ' in ' + plural(p.regions.length, 'region') + ', ' +
       plural(Object.keys(distinct).length, 'distinct content') + '; ' +
       plural(p.naccs, 'logged access', 'logged accesses') +
-      (!p.byOrder ? '; over ' + fmtNs(p.span) : p.caps.length > 1 ? '; no time span: captures are placed in seq order' : '') +
-      '.</p>';
+      (!p.byOrder ? '; over ' + fmtNs(p.span)
+        : p.caps.length > 1 ? '; no time span: captures are placed in seq order' : '') + '.</p>';
     if (p.warnings.length) {
       h += '<details class="mw-warn"><summary>' + plural(p.warnings.length, 'warning') +
         ' while reading the dump</summary><ul>' +
