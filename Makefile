@@ -26,7 +26,10 @@ LIB_ASM := $(wildcard trampoline/*.S)
 LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(patsubst %.S,$(BUILD)/obj/%.o,$(LIB_ASM))
 
 TOOL_SRC := $(wildcard tools/*.c)
+TOOL_ASM := $(wildcard tools/*.S)
 TOOL_HDR := $(wildcard tools/*.h)
+TOOL_ASSETS := $(wildcard tools/html/*)
+TOOL_LIBS := -lZydis -lZycore -ljansson -lyara
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
@@ -56,10 +59,10 @@ $(BUILD)/libmemwatch.so: $(LIB_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS_LIB) -o $@ $(LIB_OBJ) $(LIBS_LIB)
 
-$(BUILD)/memwatch: $(TOOL_SRC) $(TOOL_HDR) $(DEPS_STAMP)
+$(BUILD)/memwatch: $(TOOL_SRC) $(TOOL_ASM) $(TOOL_HDR) $(TOOL_ASSETS) $(DEPS_STAMP)
 	@mkdir -p $(BUILD)
-	$(CC) $(CSTD) $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude -I. -o $@ $(TOOL_SRC) -lZydis -lZycore \
-	    -DMEMWATCH_LIBDIR_DEFAULT='"$(abspath $(BUILD))"'
+	$(CC) $(CSTD) $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude -I. -Wl,-z,now -o $@ $(TOOL_SRC) $(TOOL_ASM) \
+	    $(TOOL_LIBS) -DMEMWATCH_LIBDIR_DEFAULT='"$(abspath $(BUILD))"'
 
 test: all
 	@sh test/run.sh

@@ -7,11 +7,13 @@
 #define MWT_ACCESS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tools/dump.h"
 
 struct mwt_who {
     char *label;                     /* sym, else "0x<ip>", else "-" */
+    size_t seen;                     /* order of first appearance in its variable */
     const struct mwt_access *sample; /* its first access (for sym and ip) */
     size_t count, reads, writes;
     const struct mwt_access *first, *last;             /* first and last access */
@@ -24,10 +26,20 @@ struct mwt_var {
     size_t count, reads, writes;
     struct mwt_who *who;             /* most accesses first */
     size_t nwho, cap;
+    struct mwt_label_index *who_index; /* label -> row, while grouping */
 };
 
-/* Groups d's accesses, in the order variables first appear. */
-size_t mwt_access_summary(const struct mwt_dump *d, struct mwt_var **out);
+/* Where one access was counted: its variable and its row in that variable. */
+struct mwt_access_row {
+    uint32_t var, who;
+};
+
+/*
+ * Groups d's accesses, in the order variables first appear.  When row_of is
+ * not NULL it is given an array (free it) with each access's variable and row.
+ */
+size_t mwt_access_summary(const struct mwt_dump *d, struct mwt_var **out,
+                          struct mwt_access_row **row_of);
 void mwt_access_summary_free(struct mwt_var *v, size_t n);
 
 /* The first and last value of a row: `after` of the first/last write, else `before`. */

@@ -114,7 +114,7 @@ static bool mwt_same_bytes(const struct mwt_capture *x, const struct mwt_capture
     return x->bytes && y->bytes && x->nbytes == y->nbytes && memcmp(x->bytes, y->bytes, x->nbytes) == 0;
 }
 
-static void mwt_step_make(struct mwt_step *s, const struct mwt_capture *from, const struct mwt_capture *to)
+void mwt_step_make(struct mwt_step *s, const struct mwt_capture *from, const struct mwt_capture *to)
 {
     memset(s, 0, sizeof *s);
     s->from = from;
@@ -173,11 +173,13 @@ static int mwt_region_order(const void *pa, const void *pb)
     return mwt_seq_order(&a->caps[0], &b->caps[0]);
 }
 
-static void mwt_region_steps(struct mwt_region *g)
+void mwt_step_free(struct mwt_step *s)
 {
-    g->steps = mwt_xcalloc(g->ncaps, sizeof *g->steps);
-    for (size_t k = 0; k + 1 < g->ncaps; k++)
-        mwt_step_make(&g->steps[k], g->caps[k], g->caps[k + 1]);
+    mwt_listing_free(&s->old);
+    mwt_listing_free(&s->new);
+    free(s->ops);
+    free(s->hunks);
+    memset(s, 0, sizeof *s);
 }
 
 size_t mwt_regions(const struct mwt_dump *d, struct mwt_region **out)
@@ -195,30 +197,20 @@ size_t mwt_regions(const struct mwt_dump *d, struct mwt_region **out)
             g = &r[nr++];
             memset(g, 0, sizeof *g);
             g->region = all[i]->region;
-            g->caps = mwt_xcalloc(d->ncaps, sizeof *g->caps);
         }
+        g->caps = mwt_grow(g->caps, &g->caps_cap, g->ncaps + 1, sizeof *g->caps);
         g->caps[g->ncaps++] = all[i];
     }
     free(all);
     if (nr > 1)
         qsort(r, nr, sizeof *r, mwt_region_order);
-    for (size_t i = 0; i < nr; i++)
-        mwt_region_steps(&r[i]);
     *out = r;
     return nr;
 }
 
 void mwt_regions_free(struct mwt_region *r, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        for (size_t k = 0; k + 1 < r[i].ncaps; k++) {
-            mwt_listing_free(&r[i].steps[k].old);
-            mwt_listing_free(&r[i].steps[k].new);
-            free(r[i].steps[k].ops);
-            free(r[i].steps[k].hunks);
-        }
-        free(r[i].steps);
+    for (size_t i = 0; i < n; i++)
         free(r[i].caps);
-    }
     free(r);
 }

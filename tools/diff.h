@@ -45,13 +45,19 @@ struct mwt_step {
 struct mwt_region {
     struct mwt_opt region;          /* absent for captures without "region" */
     const struct mwt_capture **caps; /* in capture_sequence order */
-    size_t ncaps;
-    struct mwt_step *steps;         /* ncaps - 1 of them */
+    size_t ncaps, caps_cap;
 };
 
-/* Groups d's captures by region (by address, then time) and diffs each consecutive pair. */
+/* Groups d's captures by region (by address, then time). */
 size_t mwt_regions(const struct mwt_dump *d, struct mwt_region **out);
 void mwt_regions_free(struct mwt_region *r, size_t n);
+
+/*
+ * Diffs one consecutive pair (full listings of both; made one pair at a time
+ * so that a dump of many captures never holds all its listings at once).
+ */
+void mwt_step_make(struct mwt_step *s, const struct mwt_capture *from, const struct mwt_capture *to);
+void mwt_step_free(struct mwt_step *s);
 
 /* The edit script turning listing a into listing b. */
 size_t mwt_diff(const struct mwt_listing *a, const struct mwt_listing *b, struct mwt_dop **ops);

@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 struct mwt_zydis {
     bool ready;
     ZydisDecoder dec;
@@ -47,6 +50,7 @@ static struct mwt_dline *mwt_listing_add(struct mwt_listing *l, enum mwt_dkind k
     d->addr = base + off;
     d->off = off;
     d->len = len;
+    d->key = 0;
     d->text[0] = '\0';
     return d;
 }
@@ -106,6 +110,8 @@ void mwt_disasm(const unsigned char *bytes, size_t len, uint64_t addr, size_t li
             break;
         }
         size_t n = mwt_decode_one(out, len, addr, off);
+        struct mwt_dline *d = &out->lines[out->n - 1];
+        d->key = XXH3_64bits_withSeed(d->text, strlen(d->text), XXH3_64bits(bytes + off, n));
         if ((int)(3 * n - 1) > out->hex_width)
             out->hex_width = (int)(3 * n - 1);
         off += n;
@@ -122,7 +128,7 @@ void mwt_listing_free(struct mwt_listing *l)
 bool mwt_dline_same(const struct mwt_listing *a, size_t i, const struct mwt_listing *b, size_t j)
 {
     const struct mwt_dline *x = &a->lines[i], *y = &b->lines[j];
-    if (x->kind != y->kind || x->len != y->len)
+    if (x->kind != y->kind || x->len != y->len || x->key != y->key)
         return false;
     if (x->kind == MWT_D_ZEROS)
         return true;

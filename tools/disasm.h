@@ -27,6 +27,7 @@ struct mwt_dline {
     uint64_t addr;   /* runtime address of the first byte */
     size_t off;      /* offset of the first byte in the capture */
     size_t len;      /* bytes the line covers */
+    uint64_t key;    /* hash of bytes and text: lines that differ differ here, nearly always */
     char text[128];  /* "mov eax, 0x1", "(bad)", "... N zero bytes" */
 };
 

@@ -1,8 +1,9 @@
 /*
  * tools/report_text.c - the plain-text report of one process directory:
- * the table of captures, each capture's listing at its runtime address, with
- * --diff the changes between consecutive captures of each region, and the
- * summary of watched accesses.
+ * the table of captures, each capture's listing at its runtime address, the
+ * matches recorded while the program ran (yara.jsonl), with --diff the
+ * changes between consecutive captures of each region, and the summary of
+ * watched accesses.  With --yara only the matches: what was asked for.
  */
 #include "tools/access.h"
 #include "tools/diff.h"
@@ -120,8 +121,12 @@ static void mwt_text_diffs(const struct mwt_dump *d)
     for (size_t i = 0; i < n; i++) {
         if (r[i].ncaps == 1)
             printf("region %s: 1 capture, nothing to compare\n", mwt_opt_hex(r[i].region, b));
-        for (size_t k = 0; k + 1 < r[i].ncaps; k++)
-            mwt_text_step(&r[i], &r[i].steps[k]);
+        for (size_t k = 0; k + 1 < r[i].ncaps; k++) {
+            struct mwt_step s;
+            mwt_step_make(&s, r[i].caps[k], r[i].caps[k + 1]);
+            mwt_text_step(&r[i], &s);
+            mwt_step_free(&s);
+        }
     }
     mwt_regions_free(r, n);
 }
@@ -160,21 +165,29 @@ static void mwt_text_accesses(const struct mwt_dump *d)
     struct mwt_var *v;
     if (!d->has_accesses)
         return;
-    size_t n = mwt_access_summary(d, &v);
+    size_t n = mwt_access_summary(d, &v, NULL);
     printf("\naccesses: %zu%s\n", d->naccs, d->naccs ? ", by watched variable:" : "");
     for (size_t i = 0; i < n; i++)
         mwt_text_var(&v[i]);
     mwt_access_summary_free(v, n);
 }
 
-void mwt_text_dump(const struct mwt_dump *d, const struct mwt_ropts *o)
+void mwt_text_dump(const struct mwt_dump *d, const struct mwt_yscan *ys, const struct mwt_ropts *o)
 {
     printf("== %s (%s)\n", d->name, d->dir);
     if (d->nwarnings)
         printf("(%zu warning%s, printed on stderr)\n", d->nwarnings, d->nwarnings == 1 ? "" : "s");
+    if (ys) { /* --yara: the matches are what was asked for */
+        mwt_text_yara(d, ys, o);
+        if (d->has_live)
+            mwt_text_yara_live(d);
+        return;
+    }
     mwt_text_table(d);
     for (size_t i = 0; i < d->ncaps; i++)
         mwt_text_capture(&d->caps[i], o);
+    if (d->has_live)
+        mwt_text_yara_live(d);
     if (o->diff)
         mwt_text_diffs(d);
     mwt_text_accesses(d);

@@ -11,7 +11,7 @@ void mwt_usage_launcher(FILE *f)
 {
     fputs(
 "usage: memwatch [options] [--] program [args...]\n"
-"       memwatch report [--json] [--diff] [--full] DIR\n"
+"       memwatch report [--json | --html OUT] [--yara RULES] [--diff] [--full] DIR\n"
 "       memwatch --help | --version\n"
 "\n"
 "Runs program with libmemwatch.so preloaded (LD_PRELOAD, given as an absolute\n"
@@ -73,7 +73,7 @@ void mwt_usage_launcher(FILE *f)
 void mwt_usage_report(FILE *f)
 {
     fprintf(f,
-"usage: memwatch report [--json] [--diff] [--full] DIR\n"
+"usage: memwatch report [--json | --html OUT] [--yara RULES] [--diff] [--full] DIR\n"
 "\n"
 "Reports what libmemwatch wrote.  DIR is one process directory\n"
 "(<dump-dir>/<exe>.<pid>/, holding captures.jsonl and/or accesses.jsonl) or a\n"
@@ -82,23 +82,37 @@ void mwt_usage_report(FILE *f)
 "The text report shows, per process: the table of captures (seq, address,\n"
 "length, region, capture_sequence, tid, hash); each capture disassembled at\n"
 "the address it ran at (Intel syntax), runs of %d or more zero bytes\n"
-"collapsed, bytes that do not decode shown as (bad); and, when accesses.jsonl\n"
-"exists, per watched variable who touched it: one row per function+offset\n"
-"(or instruction address) with counts and the first and last value written\n"
-"(read, when it only read).\n"
+"collapsed, bytes that do not decode shown as (bad); the YARA matches found\n"
+"while the program ran (yara.jsonl), when there are any; and, when\n"
+"accesses.jsonl exists, per watched variable who touched it: one row per\n"
+"function+offset (or instruction address) with counts and the first and last\n"
+"value written (read, when it only read).\n"
 "\n"
 "options:\n"
-"  --diff      per region, the changes between consecutive captures (ordered\n"
-"              by capture_sequence) as -/+ instruction lines with context, or\n"
-"              `identical` when the hashes match; - lines are at the old\n"
-"              capture's addresses, context and + lines at the new one's\n"
-"  --json      the same as one JSON document on stdout, for scripts\n"
-"  --full      list every instruction (default: the first %d per capture)\n"
-"  -h, --help  this text\n"
+"  --diff         per region, the changes between consecutive captures (ordered\n"
+"                 by capture_sequence) as -/+ instruction lines with context, or\n"
+"                 `identical` when the hashes match; - lines are at the old\n"
+"                 capture's addresses, context and + lines at the new one's\n"
+"  --json         the same as one JSON document on stdout, for scripts\n"
+"  --full         list every instruction (default: the first %d per capture)\n"
+"  --yara RULES   scan every capture with the YARA rules in RULES (source, or\n"
+"                 compiled by yarac); identical content is scanned once.  The\n"
+"                 text report then shows only the matches, one line per rule\n"
+"                 and capture: seq, region, rule, tags, and each string's\n"
+"                 offset in the capture and runtime address; --json and --html\n"
+"                 carry them with everything else\n"
+"  --html OUT     write one self-contained HTML file (no network): per process\n"
+"                 a timeline of captures per region, each version's\n"
+"                 disassembly and diff, and per watched variable its reads\n"
+"                 and writes over time and by function (--diff and --full\n"
+"                 apply to the text and JSON reports only)\n"
+"  -h, --help     this text\n"
 "\n"
 "Unknown keys are ignored, missing ones shown as -, and a torn or invalid line\n"
-"is skipped with one warning on stderr.  Exit status 0, or 1 when DIR does\n"
-"not exist or holds no dump files.\n",
+"is skipped with one warning on stderr.  A capture's bytes are a file of len\n"
+"bytes, or the len bytes at `offset` of a pack file.  Exit status 0, 1 when\n"
+"DIR does not exist or holds no dump files, 2 when the --yara RULES cannot be\n"
+"used (YARA's message with file and line is printed).\n",
         MWT_ZERO_RUN, MWT_DEFAULT_LIMIT);
 }
 

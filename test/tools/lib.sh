@@ -60,6 +60,94 @@ make_fixture() {
     } >"$d/captures.jsonl"
 }
 
+# make_pack_fixture DIR : the captures of make_fixture, their bytes in one
+# pack file as the library writes them (DESIGN.md, "Dump layout"): each line
+# names code.pack and the offset of its len bytes; captures 2 and 3 (the same
+# content) share one offset.  Capture 4 sits after the others, at 64.
+make_pack_fixture() {
+    d=$1
+    mkdir -p "$d"
+    {
+        bytes b8 01 00 00 00 c3                 # offset 0, 6 bytes
+        bytes b8 01 00 00 00 83 c0 05 c3        # offset 6, 9 bytes
+        zeros 49                                # padding up to 64
+        bytes 48 89 c8 06 06 c3; zeros 4090     # offset 64, 4096 bytes
+    } >"$d/code.pack"
+    {
+        capture_line 1 0x7f0000001000 6 1 0x7f0000001000 0x1111111111111111 code.pack | pack_at 0
+        capture_line 2 0x7f0000001000 9 2 0x7f0000001000 0x2222222222222222 code.pack | pack_at 6
+        capture_line 3 0x7f0000001000 9 3 0x7f0000001000 0x2222222222222222 code.pack | pack_at 6
+        capture_line 4 0x7f0000002000 4096 1 0x7f0000002000 0x4444444444444444 code.pack | pack_at 64
+    } >"$d/captures.jsonl"
+}
+
+# pack_at OFFSET : a capture line on stdin with "offset":OFFSET after its "file".
+pack_at() { sed "s/\"file\":\"\([^\"]*\)\",/\"file\":\"\1\",\"offset\":$1,/"; }
+
+# rules_fixture FILE : YARA rules for the byte strings of make_fixture:
+#   mov_eax_1 (tags jit, demo)  b8 01 00 00 00 at 0   seq 1, 2, 3 at +0x0
+#   add_eax_5                   83 c0 05               seq 2, 3 at +0x5
+#   bad_bytes_ret               06 06 c3               seq 4 at +0x3
+#   never_here                  0f 0b (ud2)            nowhere
+rules_fixture() {
+    cat >"$1" <<'YAR'
+rule mov_eax_1 : jit demo
+{
+    strings:
+        $mov = { b8 01 00 00 00 }
+    condition:
+        $mov at 0
+}
+
+rule add_eax_5
+{
+    strings:
+        $add = { 83 c0 05 }
+    condition:
+        $add
+}
+
+rule bad_bytes_ret
+{
+    strings:
+        $bad = { 06 06 c3 }
+    condition:
+        $bad
+}
+
+rule never_here
+{
+    strings:
+        $ud2 = { 0f 0b }
+    condition:
+        $ud2
+}
+YAR
+}
+
+# need_browser : sets BROWSER to Debian's headless Chromium, or skips.
+need_browser() {
+    BROWSER=""
+    for b in chromium-headless-shell chromium chromium-browser; do
+        if command -v "$b" >/dev/null 2>&1; then BROWSER=$(command -v "$b"); break; fi
+    done
+    [ -n "$BROWSER" ] || skip "no headless Chromium installed (apt-get install chromium-headless-shell)"
+}
+
+# browse OUT.dom OUT.log URL [extra flags] : loads URL in a fresh headless
+# Chromium profile (bounded by a timeout) and dumps the DOM it built; the
+# browser's log, with the page's console messages, goes to OUT.log.
+browse() {
+    dom=$1 log=$2 url=$3
+    shift 3
+    prof=$(mktemp -d "$TMP/profile.XXXXXX")
+    # shellcheck disable=SC2046
+    timeout -k 5 90 "$BROWSER" --headless --no-sandbox --disable-gpu --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --disable-extensions --user-data-dir="$prof" --enable-logging=stderr --v=0 \
+        "$@" "$url" >"$dom" 2>"$log"
+}
+
 # access_line ADDR SIZE OP IP SYM VAR BEFORE AFTER : one accesses.jsonl line
 # (SYM or VAR "-" leaves the key out).
 access_line() {
