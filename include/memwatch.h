@@ -144,8 +144,12 @@ int memwatch_region_count(memwatch_id_t id, uint64_t *count);
 #define MEMWATCH_MODE_ALIAS  1
 #define MEMWATCH_MODE_TOGGLE 2
 #define MEMWATCH_MODE_MIXED  3  /* some pages one way, some the other */
+/* A flag beside them: some of the instructions that reach the watch's pages
+ * were promoted - rewritten to jump to a stub that reaches the page without
+ * a fault (hot-site promotion; MEMWATCH_PROMOTE=0 turns it off). */
+#define MEMWATCH_MODE_PROMOTED 4
 
-/* The mode of watch `id` (MEMWATCH_MODE_*), or -1 with errno ENOENT. */
+/* The mode of watch `id` (MEMWATCH_MODE_* bits), or -1 with errno ENOENT. */
 int memwatch_region_mode(memwatch_id_t id);
 
 /* Process-wide counters. */

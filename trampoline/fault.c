@@ -213,8 +213,13 @@ static enum mw_verdict mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucont
     const uint8_t *bytes = NULL;
     unsigned n = 0;
     uint64_t site = mw_pages_own(rip, rip + 1) ? mw_promo_site_of(rip, &bytes, &n) : 0;
-    if (!site)
+    if (!site) {
+        /* At a promoted site, only its original instruction can have raised
+         * the fault, even if the patcher has changed the bytes since. */
+        if (mw_promo_original(rip, &bytes, &n))
+            return mw_fault_watched(t, info, uc, bytes, n, 1, deliver);
         return mw_fault_watched(t, info, uc, NULL, 0, 1, deliver);
+    }
     mw_ctx_set_rip(uc, site);
     enum mw_verdict v = mw_fault_watched(t, info, uc, bytes, n, 0, deliver);
     if (v == MW_STEP || v == MW_RETRY)

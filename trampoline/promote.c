@@ -27,6 +27,7 @@
 
 #include "core/log.h"
 #include "core/pages.h"
+#include "core/spin.h"
 #include "core/sys.h"
 #include "trampoline/fault.h"
 #include "trampoline/maps.h"
@@ -78,6 +79,10 @@ static struct mw_promo_site mw_sites[MW_PROMO_SITES];
 static struct mw_promo_region *mw_regions[MW_PROMO_REGIONS];
 static unsigned mw_nregions;
 static unsigned mw_live;         /* sites now LIVE: the handler's quick "any stub?" */
+/* Regions are shared by sites promoted at once on several threads: their
+ * room is handed out under this lock (taken in the handler, or by writers
+ * with signals blocked). */
+static mw_spin_t mw_region_lock;
 
 void mw_promo_setup(enum mw_promo_mode mode)
 {
@@ -339,13 +344,17 @@ static void mw_promote(struct mw_promo_site *ps, const struct mw_site *s, unsign
         return;
     }
     int hit = mw_touches_watch(p, ea, in->mem.size, in->mem.read, in->mem.write);
+    mw_spin_lock(&mw_region_lock);
     struct mw_promo_region *r = mw_region_near(ps->rip, MW_HIT_STUB_MAX);
     char *view = r ? mw_region_view(r, p) : NULL;
+    uintptr_t stub = r ? r->base + r->code_used : 0;
+    if (r && view)
+        r->code_used += MW_HIT_STUB_MAX; /* this site's room, whatever its stub turns out to need */
+    mw_spin_unlock(&mw_region_lock);
     if (!r || !view) {
         mw_site_release(ps, MW_PS_COLD);
         return;
     }
-    uintptr_t stub = r->base + r->code_used;
     uint8_t code[MW_HIT_STUB_MAX];
     unsigned n = hit ? mw_build_hit(code, ps, disp_off, stub, ea, index)
                      : mw_build_miss(code, ps, disp_off, stub, (uintptr_t)view + (ea - p->addr));
@@ -357,7 +366,6 @@ static void mw_promote(struct mw_promo_site *ps, const struct mw_site *s, unsign
         mw_refuse(ps, "the code could not be written");
         return;
     }
-    r->code_used += (n + 15) & ~15u;
     ps->stub = (char *)stub;
     ps->stub_len = n;
     ps->hit = (uint8_t)hit;
@@ -402,6 +410,18 @@ int mw_promo_trap(const siginfo_t *info, ucontext_t *uc)
         MW_SYS2(SYS_nanosleep, &nap, NULL);
     }
     mw_ctx_set_rip(uc, rip);
+    return 1;
+}
+
+int mw_promo_original(uint64_t rip, const uint8_t **bytes, unsigned *len)
+{
+    if (mw_mode == MW_PROMO_OFF)
+        return 0;
+    const struct mw_promo_site *ps = mw_site_find(rip);
+    if (!ps || !ps->len)
+        return 0;
+    *bytes = ps->bytes;
+    *len = ps->len;
     return 1;
 }
 

@@ -24,6 +24,7 @@
 #include "core/sys.h"
 #include "trampoline/backend.h"
 #include "trampoline/maps.h"
+#include "trampoline/promote.h"
 #include "trampoline/table.h"
 
 #define MW_MAPS_MAX 64
@@ -204,7 +205,8 @@ int mw_watch_mode(memwatch_id_t id)
     for (uintptr_t a = w ? MW_PAGE_FLOOR(w->start) : 0; w && a < w->end; a += MW_PAGE_SIZE) {
         struct mw_page *p = mw_page_find(a);
         if (p)
-            mode |= p->backend == MW_BACKEND_ALIAS ? MEMWATCH_MODE_ALIAS : MEMWATCH_MODE_TOGGLE;
+            mode |= (p->backend == MW_BACKEND_ALIAS ? MEMWATCH_MODE_ALIAS : MEMWATCH_MODE_TOGGLE) |
+                    (mw_promo_serves(p) ? MEMWATCH_MODE_PROMOTED : 0);
     }
     mw_table_unlock(&saved);
     return mode;
