@@ -184,7 +184,7 @@ static enum mw_verdict mw_fault_watched(struct mw_thread *t, siginfo_t *info, uc
     if (out.verdict == MW_DONE) {
         mw_record_commit(&rec);
         if (promote && s)
-            mw_promo_note(t, s);
+            mw_promo_note(t, s, addr);
     } else {
         mw_record_discard(&rec);
     }

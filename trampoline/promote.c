@@ -33,6 +33,7 @@
 #include "trampoline/maps.h"
 #include "trampoline/patch.h"
 #include "trampoline/promote_hit.h"
+#include "trampoline/promote_stub.h"
 #include "trampoline/regs.h"
 
 #define MW_PROMO_SITES 4096
@@ -41,7 +42,6 @@
 #define MW_REGION_CODE (768UL << 10)   /* stubs; the rest: second views, a page each */
 #define MW_REGION_VIEWS ((MW_REGION_SIZE - MW_REGION_CODE) / MW_PAGE_SIZE)
 #define MW_REACH (1L << 31)
-#define MW_HIT_STUB_MAX 96
 
 enum mw_promo_state {
     MW_PS_COLD,     /* counting faults */
@@ -56,7 +56,8 @@ struct mw_promo_site {
     uint8_t state;               /* enum mw_promo_state */
     uint8_t len;
     uint8_t bytes[15];           /* the original instruction */
-    uint8_t hit;                 /* its stub is the hit kind (has a copy) */
+    uint8_t ncopies;             /* copies of the instruction in its stub */
+    uint16_t copy[MW_STUB_COPIES];   /* their offsets (mw_promo_site_of) */
     uintptr_t page;              /* the page its stub trusts */
     char *stub;
     unsigned stub_len;
@@ -207,63 +208,13 @@ static char *mw_region_view(struct mw_promo_region *r, const struct mw_page *p)
     return slot;
 }
 
-/* --- building a stub ------------------------------------------------------------- */
-
 static void mw_put32(uint8_t *p, int32_t v) { memcpy(p, &v, 4); }
-
-/* The site's bytes with their RIP-relative displacement (at disp_off) set so
- * that, placed at `at`, the operand reaches `target`. */
-static void mw_aimed_copy(uint8_t *out, const struct mw_promo_site *ps, unsigned disp_off, uintptr_t at,
-                          uintptr_t target)
-{
-    memcpy(out, ps->bytes, ps->len);
-    mw_put32(out + disp_off, (int32_t)(intptr_t)(target - (at + ps->len)));
-}
 
 static unsigned mw_emit_jmp(uint8_t *out, uintptr_t at, uintptr_t to)
 {
     out[0] = 0xe9;
     mw_put32(out + 1, (int32_t)(intptr_t)(to - (at + 5)));
     return 5;
-}
-
-static unsigned mw_build_miss(uint8_t *code, const struct mw_promo_site *ps, unsigned disp_off, uintptr_t stub,
-                              uintptr_t view_target)
-{
-    mw_aimed_copy(code, ps, disp_off, stub, view_target);
-    return ps->len + mw_emit_jmp(code + ps->len, stub + ps->len, ps->rip + ps->len);
-}
-
-static unsigned mw_build_hit(uint8_t *code, const struct mw_promo_site *ps, unsigned disp_off, uintptr_t stub,
-                             uintptr_t ea, unsigned index)
-{
-    static const uint8_t lea_down[] = {0x48, 0x8d, 0x64, 0x24, 0x80};                 /* lea rsp,[rsp-128] */
-    static const uint8_t lea_up[] = {0x48, 0x8d, 0xa4, 0x24, 0x88, 0x00, 0x00, 0x00}; /* lea rsp,[rsp+136] */
-    unsigned n = 0;
-    memcpy(code + n, lea_down, sizeof lea_down);
-    n += sizeof lea_down;
-    code[n++] = 0x68; /* push imm32: the site's index */
-    mw_put32(code + n, (int32_t)index);
-    n += 4;
-    unsigned call_at = n; /* call [rip+d]: d filled when the pointer's place is known */
-    code[n++] = 0xff;
-    code[n++] = 0x15;
-    n += 4;
-    /* MW_PROMO_HIT_DONE: the engine completed the access */
-    memcpy(code + n, lea_up, sizeof lea_up);
-    n += sizeof lea_up;
-    n += mw_emit_jmp(code + n, stub + n, ps->rip + ps->len);
-    /* MW_PROMO_HIT_DONE + MW_PROMO_HIT_SLOW_OFFSET: the fault path takes it */
-    memcpy(code + n, lea_up, sizeof lea_up);
-    n += sizeof lea_up;
-    mw_aimed_copy(code + n, ps, disp_off, stub + n, ea);
-    n += ps->len;
-    n += mw_emit_jmp(code + n, stub + n, ps->rip + ps->len);
-    n = (n + 7) & ~7u;
-    uint64_t entry = (uint64_t)(uintptr_t)mw_promo_hit_entry;
-    memcpy(code + n, &entry, 8);
-    mw_put32(code + call_at + 2, (int32_t)(n - (call_at + 6)));
-    return n + 8;
 }
 
 /* --- deciding ------------------------------------------------------------------- */
@@ -309,12 +260,18 @@ static int mw_code_is_promotable(uint64_t rip, unsigned len)
     return m.file && !m.shared && !mw_page_find(lo); /* no code region of the capture cycle */
 }
 
+/* The instruction forms a stub can run exactly: one explicit memory operand
+ * (RIP-relative, or base and index registers other than rsp, no segment,
+ * 64-bit addressing), room for the jump, rsp named nowhere. */
 static int mw_insn_is_promotable(const struct mw_insn *in)
 {
-    return in->kind == MW_KIND_MEM && in->len >= 5 && !in->has_vsib && !in->has_mem2 && in->rsp_sub < 0 &&
-           in->mem.bit_reg < 0 && !in->mem.align && in->mem.seg == MW_SEG_FLAT && !in->mem.addr32 &&
-           in->mem.base == MW_REG_RIP && in->mem.index < 0 && in->mem.size <= 64 &&
-           !(in->regs_used & (1u << MW_RSP));
+    if (in->kind != MW_KIND_MEM || in->len < 5 || in->has_vsib || in->has_mem2 || in->rsp_sub >= 0 ||
+        in->mem.bit_reg >= 0 || in->mem.align || in->mem.seg != MW_SEG_FLAT || in->mem.addr32 ||
+        in->mem.size > 64 || (in->regs_used & (1u << MW_RSP)) || in->scratch < 0)
+        return 0;
+    if (in->mem.base == MW_REG_RIP)
+        return in->mem.index < 0;
+    return in->scratch != in->mem.base && in->mem.disp == (int32_t)in->mem.disp;
 }
 
 static void mw_refuse(struct mw_promo_site *ps, const char *why)
@@ -323,61 +280,109 @@ static void mw_refuse(struct mw_promo_site *ps, const char *why)
     mw_site_release(ps, MW_PS_REFUSED);
 }
 
+/* The offsets in p where an access of n bytes may touch a byte a watch
+ * reports: [*lo, *hi), empty when none can. */
+static void mw_hit_window(const struct mw_page *p, size_t n, int is_read, int is_write, uint64_t *lo, uint64_t *hi)
+{
+    *lo = *hi = 0;
+    for (unsigned i = 0; i < p->nwatches; i++) {
+        const struct mw_watch *w = p->watches[i];
+        int wants = ((w->access & MEMWATCH_READ) && is_read) || ((w->access & MEMWATCH_WRITE) && is_write);
+        if (!wants)
+            continue;
+        uintptr_t s = w->start > p->addr ? w->start - p->addr : 0;
+        uintptr_t e = w->end < p->addr + MW_PAGE_SIZE ? w->end - p->addr : MW_PAGE_SIZE;
+        uint64_t a = s + 1 > n ? s + 1 - n : 0;
+        if (*lo == *hi) {
+            *lo = a;
+            *hi = e;
+        } else {
+            *lo = a < *lo ? a : *lo;
+            *hi = e > *hi ? e : *hi;
+        }
+    }
+}
+
 /* Builds the stub and patches the site.  BUSY is held; read access to the
- * table too. */
-static void mw_promote(struct mw_promo_site *ps, const struct mw_site *s, unsigned index)
+ * table too.  The page the stub trusts: the constant operand's, or for a
+ * computed address the page this fault was on (a site is hot because it
+ * keeps reaching one watched page). */
+static void mw_promote(struct mw_promo_site *ps, const struct mw_site *s, unsigned index, uintptr_t fault_addr)
 {
     const struct mw_insn *in = &s->insn;
     ps->len = in->len;
     memcpy(ps->bytes, s->bytes, in->len);
-    unsigned disp_off = mw_disp_offset(ps);
-    uint64_t gpr[16] = {0};
-    uintptr_t ea = (uintptr_t)mw_memop_ea(&in->mem, gpr, ps->rip + in->len);
-    struct mw_page *p = mw_page_find(MW_PAGE_FLOOR(ea));
-    if (!disp_off || !mw_code_is_promotable(ps->rip, in->len)) {
-        mw_refuse(ps, "not an exact stub's kind of code");
+    struct mw_stub_plan plan = {.site = ps->rip, .bytes = ps->bytes, .len = ps->len, .in = in, .index = index};
+    int constant = in->mem.base == MW_REG_RIP;
+    if (constant) {
+        uint64_t none[16] = {0};
+        plan.ea = (uintptr_t)mw_memop_ea(&in->mem, none, ps->rip + in->len);
+        plan.disp_off = mw_disp_offset(ps);
+        if (!plan.disp_off) {
+            mw_refuse(ps, "no RIP-relative displacement where one was decoded");
+            return;
+        }
+    }
+    if (!mw_code_is_promotable(ps->rip, in->len)) {
+        mw_refuse(ps, "not code loaded from a file");
         return;
     }
-    if (!p || p->backend != MW_BACKEND_ALIAS || MW_PAGE_FLOOR(ea + in->mem.size - 1) != p->addr ||
+    struct mw_page *p = mw_page_find(MW_PAGE_FLOOR(constant ? plan.ea : fault_addr));
+    if (!p || p->backend != MW_BACKEND_ALIAS || (constant && MW_PAGE_FLOOR(plan.ea + in->mem.size - 1) != p->addr) ||
         (in->mem.read && !(p->prog_prot & PROT_READ)) || (in->mem.write && !(p->prog_prot & PROT_WRITE))) {
         mw_site_release(ps, MW_PS_COLD); /* not now: the page may change */
         return;
     }
-    int hit = mw_touches_watch(p, ea, in->mem.size, in->mem.read, in->mem.write);
+    plan.page = p->addr;
+    if (constant)
+        plan.kind = mw_touches_watch(p, plan.ea, in->mem.size, in->mem.read, in->mem.write) ? MW_STUB_CONST_HIT
+                                                                                              : MW_STUB_CONST_MISS;
+    else
+        plan.kind = MW_STUB_DYNAMIC;
+    mw_hit_window(p, in->mem.size, in->mem.read, in->mem.write, &plan.win_lo, &plan.win_hi);
+
     mw_spin_lock(&mw_region_lock);
-    struct mw_promo_region *r = mw_region_near(ps->rip, MW_HIT_STUB_MAX);
+    struct mw_promo_region *r = mw_region_near(ps->rip, MW_STUB_MAX);
     char *view = r ? mw_region_view(r, p) : NULL;
     uintptr_t stub = r ? r->base + r->code_used : 0;
     if (r && view)
-        r->code_used += MW_HIT_STUB_MAX; /* this site's room, whatever its stub turns out to need */
+        r->code_used += MW_STUB_MAX; /* this site's room, whatever its stub turns out to need */
     mw_spin_unlock(&mw_region_lock);
     if (!r || !view) {
         mw_site_release(ps, MW_PS_COLD);
         return;
     }
-    uint8_t code[MW_HIT_STUB_MAX];
-    unsigned n = hit ? mw_build_hit(code, ps, disp_off, stub, ea, index)
-                     : mw_build_miss(code, ps, disp_off, stub, (uintptr_t)view + (ea - p->addr));
-    memcpy((void *)stub, code, n);
+    plan.view = (uintptr_t)view;
+    uint8_t code[MW_STUB_MAX];
+    struct mw_stub_layout layout;
+    if (mw_stub_build(code, stub, &plan, &layout) != 0) {
+        mw_refuse(ps, "its operand cannot be computed by a stub");
+        return;
+    }
+    memcpy((void *)stub, code, layout.len);
+    ps->ncopies = (uint8_t)layout.ncopies;
+    for (unsigned i = 0; i < layout.ncopies; i++)
+        ps->copy[i] = (uint16_t)layout.copy[i];
     uint8_t jump[15];
     memcpy(jump, ps->bytes, ps->len);
     mw_emit_jmp(jump, ps->rip, stub);
+    ps->stub = (char *)stub; /* before the jump exists: a fault in the stub finds its site */
     if (mw_patch_replace(ps->rip, ps->bytes, jump, 5) != 0) {
+        ps->stub = NULL;
         mw_refuse(ps, "the code could not be written");
         return;
     }
-    ps->stub = (char *)stub;
-    ps->stub_len = n;
-    ps->hit = (uint8_t)hit;
+    ps->stub_len = layout.len;
     ps->page = p->addr;
     p->promoted++;
     p->promo_kept = 1;
     __atomic_add_fetch(&mw_live, 1, __ATOMIC_RELAXED);
-    mw_debug("site %p promoted (%s stub at %p)", (void *)ps->rip, hit ? "hit" : "miss", (void *)stub);
+    static const char *const kinds[] = {"miss", "hit", "computed-address"};
+    mw_debug("site %p promoted (%s stub at %p)", (void *)ps->rip, kinds[plan.kind], (void *)stub);
     mw_site_release(ps, MW_PS_LIVE);
 }
 
-void mw_promo_note(struct mw_thread *t, const struct mw_site *s)
+void mw_promo_note(struct mw_thread *t, const struct mw_site *s, uintptr_t fault_addr)
 {
     (void)t;
     if (mw_mode == MW_PROMO_OFF || !mw_insn_is_promotable(&s->insn))
@@ -390,7 +395,7 @@ void mw_promo_note(struct mw_thread *t, const struct mw_site *s)
     if (__atomic_add_fetch(&ps->faults, 1, __ATOMIC_RELAXED) < threshold || !mw_site_claim(ps, MW_PS_COLD))
         return;
     ps->faults = 0;
-    mw_promote(ps, s, (unsigned)(ps - mw_sites));
+    mw_promote(ps, s, (unsigned)(ps - mw_sites), fault_addr);
 }
 
 /* --- the fault path's questions ------------------------------------------------- */
@@ -431,13 +436,14 @@ uint64_t mw_promo_site_of(uint64_t rip, const uint8_t **bytes, unsigned *len)
         return 0;
     for (unsigned i = 0; i < MW_PROMO_SITES; i++) {
         const struct mw_promo_site *ps = &mw_sites[i];
-        if (!ps->stub || !ps->hit)
+        if (!ps->stub || rip < (uintptr_t)ps->stub || rip >= (uintptr_t)ps->stub + MW_STUB_MAX)
             continue;
-        uintptr_t copy = (uintptr_t)ps->stub + MW_PROMO_HIT_DONE + MW_PROMO_HIT_SLOW_OFFSET + 8;
-        if (rip == copy) {
-            *bytes = ps->bytes;
-            *len = ps->len;
-            return ps->rip;
+        for (unsigned c = 0; c < ps->ncopies; c++) {
+            if (rip == (uintptr_t)ps->stub + ps->copy[c]) {
+                *bytes = ps->bytes;
+                *len = ps->len;
+                return ps->rip;
+            }
         }
     }
     return 0;

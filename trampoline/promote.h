@@ -56,7 +56,7 @@ enum mw_promo_mode mw_promo_mode(void);
 
 /* A watched-page access of site s completed in the fault path: count it,
  * and promote the site once it is hot.  Read access to the table is held. */
-void mw_promo_note(struct mw_thread *t, const struct mw_site *s);
+void mw_promo_note(struct mw_thread *t, const struct mw_site *s, uintptr_t fault_addr);
 
 /* SIGTRAP: an int3 the patcher wrote while changing a site (patch.c); the
  * thread goes back to the site to run what is there now.  1 when it was. */

@@ -1,0 +1,285 @@
+/*
+ * trampoline/promote_stub.c - writing a promoted site's stub (see
+ * promote_stub.h).
+ *
+ * Why the dynamic shape is safe to run anywhere in the program: it only
+ * moves rsp below the red zone before it pushes (a leaf function's locals
+ * there stay untouched), saves and restores the flags around its own
+ * comparisons, computes the address with lea (no flags) from the registers
+ * as the program left them, and restores every register it used - all but
+ * the scratch register before the relocated instruction runs (so the
+ * instruction sees the program's registers and flags), the scratch one
+ * after it with mov (no flags).  The relocated instruction is the one the
+ * fault path runs in its executor (relocate.c: operand [scratch], scratch
+ * named by nothing else in the instruction).
+ */
+#include "trampoline/promote_stub.h"
+
+#include <string.h>
+
+#include "trampoline/promote_hit.h"
+
+struct mw_out {
+    uint8_t *code;
+    uintptr_t at;       /* the address code[0] runs at */
+    unsigned n;
+    int overflow;
+};
+
+static void mw_o1(struct mw_out *o, uint8_t b)
+{
+    if (o->n < MW_STUB_MAX)
+        o->code[o->n] = b;
+    else
+        o->overflow = 1;
+    o->n++;
+}
+
+static void mw_o32(struct mw_out *o, int32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        mw_o1(o, (uint8_t)((uint32_t)v >> (8 * i)));
+}
+
+static void mw_obytes(struct mw_out *o, const uint8_t *b, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        mw_o1(o, b[i]);
+}
+
+static uintptr_t mw_here(const struct mw_out *o) { return o->at + o->n; }
+
+static void mw_jmp(struct mw_out *o, uintptr_t to)
+{
+    mw_o1(o, 0xe9);
+    mw_o32(o, (int32_t)(intptr_t)(to - (mw_here(o) + 4)));
+}
+
+/* jcc rel32 to a label not yet known: returns where its rel32 lies. */
+static unsigned mw_jcc_fwd(struct mw_out *o, uint8_t cc)
+{
+    mw_o1(o, 0x0f);
+    mw_o1(o, (uint8_t)(0x80 | cc));
+    unsigned at = o->n;
+    mw_o32(o, 0);
+    return at;
+}
+
+static void mw_bind(struct mw_out *o, unsigned rel_at)
+{
+    int32_t rel = (int32_t)(o->n - (rel_at + 4));
+    if (rel_at + 4 <= MW_STUB_MAX)
+        memcpy(o->code + rel_at, &rel, 4);
+}
+
+static void mw_lea_rsp(struct mw_out *o, int32_t by)
+{
+    static const uint8_t down[] = {0x48, 0x8d, 0x64, 0x24, 0x80}; /* lea rsp,[rsp-128] */
+    if (by == -128) {
+        mw_obytes(o, down, sizeof down);
+        return;
+    }
+    mw_o1(o, 0x48); /* lea rsp,[rsp+disp32] */
+    mw_o1(o, 0x8d);
+    mw_o1(o, 0xa4);
+    mw_o1(o, 0x24);
+    mw_o32(o, by);
+}
+
+static void mw_push(struct mw_out *o, int r)
+{
+    if (r >= 8)
+        mw_o1(o, 0x41);
+    mw_o1(o, (uint8_t)(0x50 + (r & 7)));
+}
+
+static void mw_pop(struct mw_out *o, int r)
+{
+    if (r >= 8)
+        mw_o1(o, 0x41);
+    mw_o1(o, (uint8_t)(0x58 + (r & 7)));
+}
+
+/* op r64, [rip + to] for op 0x2b (sub), 0x3b (cmp), 0x03 (add), 0x8b (mov). */
+static void mw_op_rip(struct mw_out *o, uint8_t op, int r, uintptr_t to)
+{
+    mw_o1(o, (uint8_t)(0x48 | (r >= 8 ? 4 : 0)));
+    mw_o1(o, op);
+    mw_o1(o, (uint8_t)(((r & 7) << 3) | 5));
+    mw_o32(o, (int32_t)(intptr_t)(to - (mw_here(o) + 4)));
+}
+
+static void mw_mov_rr(struct mw_out *o, int dst, int src)
+{
+    mw_o1(o, (uint8_t)(0x48 | (src >= 8 ? 4 : 0) | (dst >= 8 ? 1 : 0)));
+    mw_o1(o, 0x89);
+    mw_o1(o, (uint8_t)(0xc0 | ((src & 7) << 3) | (dst & 7)));
+}
+
+static void mw_mov_r_from_rsp(struct mw_out *o, int r) /* mov r, [rsp] */
+{
+    mw_o1(o, (uint8_t)(0x48 | (r >= 8 ? 4 : 0)));
+    mw_o1(o, 0x8b);
+    mw_o1(o, (uint8_t)(((r & 7) << 3) | 4));
+    mw_o1(o, 0x24);
+}
+
+/* lea r, [base + index * scale + disp32] of the instruction's operand. */
+static int mw_lea_operand(struct mw_out *o, int r, const struct mw_memop *m)
+{
+    static const uint8_t scale_bits[9] = {0, 0, 1, 0, 2, 0, 0, 0, 3};
+    if (m->base == MW_REG_RIP || m->base == MW_RSP || m->index == MW_RSP || m->disp != (int32_t)m->disp)
+        return -1;
+    int base = m->base, index = m->index;
+    mw_o1(o, (uint8_t)(0x48 | (r >= 8 ? 4 : 0) | (index >= 8 ? 2 : 0) | (base >= 8 ? 1 : 0)));
+    mw_o1(o, 0x8d);
+    mw_o1(o, (uint8_t)((base < 0 ? 0x00 : 0x80) | ((r & 7) << 3) | 4));
+    mw_o1(o, (uint8_t)((index < 0 ? 0 : scale_bits[m->scale & 15]) << 6 | (index < 0 ? 4 : index & 7) << 3 |
+                       (base < 0 ? 5 : base & 7)));
+    mw_o32(o, (int32_t)m->disp);
+    return 0;
+}
+
+/* The site's instruction, its RIP-relative displacement (if any) aimed at
+ * target from where it is placed; a copy of the original when target is 0. */
+static void mw_copy(struct mw_out *o, const struct mw_stub_plan *p, uintptr_t target, struct mw_stub_layout *l)
+{
+    unsigned start = o->n;
+    if (l && l->ncopies < MW_STUB_COPIES)
+        l->copy[l->ncopies++] = start;
+    mw_obytes(o, p->bytes, p->len);
+    if (p->disp_off && start + p->len <= MW_STUB_MAX) {
+        int32_t disp = (int32_t)(intptr_t)(target - (o->at + start + p->len));
+        memcpy(o->code + start + p->disp_off, &disp, 4);
+    }
+}
+
+/* The hit sequence (promote_hit.h): the engine does the access; MW_PROMO_HIT_DONE
+ * bytes in, the way back; MW_PROMO_HIT_SLOW_OFFSET further, the fault path's
+ * copy.  Returns where the pointer to the hit entry must be stored. */
+static unsigned mw_hit_sequence(struct mw_out *o, const struct mw_stub_plan *p, struct mw_stub_layout *l)
+{
+    unsigned start = o->n;
+    mw_lea_rsp(o, -128);
+    mw_o1(o, 0x68); /* push imm32: the site's index */
+    mw_o32(o, (int32_t)p->index);
+    mw_o1(o, 0xff); /* call [rip + d] */
+    mw_o1(o, 0x15);
+    unsigned ptr_at = o->n;
+    mw_o32(o, 0);
+    if (o->n - start != MW_PROMO_HIT_DONE)
+        o->overflow = 1;
+    mw_lea_rsp(o, 136);
+    mw_jmp(o, p->site + p->len);
+    if (o->n - start != MW_PROMO_HIT_DONE + MW_PROMO_HIT_SLOW_OFFSET)
+        o->overflow = 1;
+    mw_lea_rsp(o, 136);
+    mw_copy(o, p, p->disp_off ? p->ea : 0, l);
+    mw_jmp(o, p->site + p->len);
+    return ptr_at;
+}
+
+/* The constants a stub reads and the hit entry's address, after the code. */
+static void mw_tail(struct mw_out *o, const unsigned *fix, const uint64_t *value, unsigned n)
+{
+    while (o->n & 7)
+        mw_o1(o, 0xcc);
+    for (unsigned i = 0; i < n; i++) {
+        if (fix[i] + 4 <= MW_STUB_MAX) {
+            int32_t rel = (int32_t)(o->n - (fix[i] + 4));
+            memcpy(o->code + fix[i], &rel, 4);
+        }
+        for (int b = 0; b < 8; b++)
+            mw_o1(o, (uint8_t)(value[i] >> (8 * b)));
+    }
+}
+
+static int mw_pick_temp(int scratch)
+{
+    return scratch == MW_RAX ? MW_RCX : MW_RAX;
+}
+
+static void mw_build_dynamic(struct mw_out *o, const struct mw_stub_plan *p, struct mw_stub_layout *l)
+{
+    const struct mw_insn *in = p->in;
+    int s = in->scratch, t = mw_pick_temp(s);
+    unsigned fix[6];
+    uint64_t value[6];
+    mw_lea_rsp(o, -128);
+    mw_o1(o, 0x9c); /* pushfq */
+    mw_push(o, s);
+    mw_push(o, t);
+    if (mw_lea_operand(o, s, &in->mem) != 0) {
+        o->overflow = 1;
+        return;
+    }
+    mw_mov_rr(o, t, s);
+    mw_op_rip(o, 0x2b, t, 0); /* sub t, [page] */
+    fix[0] = o->n - 4;
+    value[0] = p->page;
+    mw_op_rip(o, 0x3b, t, 0); /* cmp t, [last whole start] */
+    fix[1] = o->n - 4;
+    value[1] = 4096 - in->mem.size;
+    unsigned to_other = mw_jcc_fwd(o, 0x7); /* ja: not all on the page */
+    mw_op_rip(o, 0x3b, t, 0); /* cmp t, [window lo] */
+    fix[2] = o->n - 4;
+    value[2] = p->win_lo;
+    unsigned to_miss = mw_jcc_fwd(o, 0x2); /* jb: below the window */
+    mw_op_rip(o, 0x3b, t, 0); /* cmp t, [window hi] */
+    fix[3] = o->n - 4;
+    value[3] = p->win_hi;
+    unsigned to_hit = mw_jcc_fwd(o, 0x2); /* jb: inside it */
+    /* miss: the relocated instruction on the second view */
+    mw_bind(o, to_miss);
+    mw_op_rip(o, 0x03, s, 0); /* add s, [view - page] */
+    fix[4] = o->n - 4;
+    value[4] = p->view - p->page;
+    mw_pop(o, t);
+    static const uint8_t push_flags_copy[] = {0xff, 0x74, 0x24, 0x08}; /* push qword [rsp+8] */
+    mw_obytes(o, push_flags_copy, sizeof push_flags_copy);
+    mw_o1(o, 0x9d); /* popfq */
+    mw_obytes(o, in->code, in->code_len);
+    mw_mov_r_from_rsp(o, s);
+    mw_lea_rsp(o, 16 + 128);
+    mw_jmp(o, p->site + p->len);
+    /* elsewhere: the original instruction where it points */
+    mw_bind(o, to_other);
+    mw_pop(o, t);
+    mw_pop(o, s);
+    mw_o1(o, 0x9d);
+    mw_lea_rsp(o, 128);
+    mw_copy(o, p, 0, l);
+    mw_jmp(o, p->site + p->len);
+    /* in the window: the engine */
+    mw_bind(o, to_hit);
+    mw_pop(o, t);
+    mw_pop(o, s);
+    mw_o1(o, 0x9d);
+    mw_lea_rsp(o, 128);
+    fix[5] = mw_hit_sequence(o, p, l);
+    value[5] = (uint64_t)(uintptr_t)mw_promo_hit_entry;
+    mw_tail(o, fix, value, 6);
+}
+
+int mw_stub_build(uint8_t *code, uintptr_t at, const struct mw_stub_plan *p, struct mw_stub_layout *l)
+{
+    struct mw_out o = {.code = code, .at = at};
+    memset(l, 0, sizeof *l);
+    switch (p->kind) {
+    case MW_STUB_CONST_MISS:
+        mw_copy(&o, p, p->view + (p->ea - p->page), NULL);
+        mw_jmp(&o, p->site + p->len);
+        break;
+    case MW_STUB_CONST_HIT: {
+        unsigned fix = mw_hit_sequence(&o, p, l);
+        uint64_t entry = (uint64_t)(uintptr_t)mw_promo_hit_entry;
+        mw_tail(&o, &fix, &entry, 1);
+        break;
+    }
+    case MW_STUB_DYNAMIC:
+        mw_build_dynamic(&o, p, l);
+        break;
+    }
+    l->len = o.n;
+    return o.overflow ? -1 : 0;
+}
