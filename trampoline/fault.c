@@ -212,13 +212,19 @@ static enum mw_verdict mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucont
     uint64_t rip = mw_ctx_rip(uc);
     const uint8_t *bytes = NULL;
     unsigned n = 0;
+    if ((uint64_t)uc->uc_mcontext.gregs[REG_ERR] & MW_PF_INSTR) /* a fetch: no bytes to read */
+        return mw_fault_watched(t, info, uc, NULL, 0, 0, deliver);
     uint64_t site = mw_pages_own(rip, rip + 1) ? mw_promo_site_of(rip, &bytes, &n) : 0;
     if (!site) {
         /* At a promoted site, only its original instruction can have raised
-         * the fault, even if the patcher has changed the bytes since. */
-        if (mw_promo_original(rip, &bytes, &n))
-            return mw_fault_watched(t, info, uc, bytes, n, 1, deliver);
-        return mw_fault_watched(t, info, uc, NULL, 0, 1, deliver);
+         * the fault, even if the patcher has changed the bytes since: the
+         * code is read first, then the site table asked (a site is in the
+         * table, with its bytes, before it is ever patched). */
+        uint8_t code[16];
+        n = mw_site_fetch(rip, code);
+        if (!mw_promo_original(rip, &bytes, &n))
+            bytes = code;
+        return mw_fault_watched(t, info, uc, bytes, n, 1, deliver);
     }
     mw_ctx_set_rip(uc, site);
     enum mw_verdict v = mw_fault_watched(t, info, uc, bytes, n, 0, deliver);

@@ -310,8 +310,6 @@ static void mw_hit_window(const struct mw_page *p, size_t n, int is_read, int is
 static void mw_promote(struct mw_promo_site *ps, const struct mw_site *s, unsigned index, uintptr_t fault_addr)
 {
     const struct mw_insn *in = &s->insn;
-    ps->len = in->len;
-    memcpy(ps->bytes, s->bytes, in->len);
     struct mw_stub_plan plan = {.site = ps->rip, .bytes = ps->bytes, .len = ps->len, .in = in, .index = index};
     int constant = in->mem.base == MW_REG_RIP;
     if (constant) {
@@ -389,7 +387,15 @@ void mw_promo_note(struct mw_thread *t, const struct mw_site *s, uintptr_t fault
         return;
     uint64_t rip = s->rip;
     struct mw_promo_site *ps = mw_site_find_or_add(rip);
-    if (!ps || __atomic_load_n(&ps->state, __ATOMIC_ACQUIRE) != MW_PS_COLD)
+    if (!ps)
+        return;
+    if (!__atomic_load_n(&ps->len, __ATOMIC_ACQUIRE)) {
+        /* Its bytes are known before the site can ever be patched: a fault
+         * raised by it is read with them (mw_promo_original). */
+        memcpy(ps->bytes, s->bytes, s->insn.len);
+        __atomic_store_n(&ps->len, s->insn.len, __ATOMIC_RELEASE);
+    }
+    if (__atomic_load_n(&ps->state, __ATOMIC_ACQUIRE) != MW_PS_COLD)
         return;
     unsigned threshold = mw_mode == MW_PROMO_ALWAYS ? 1 : MW_PROMO_THRESHOLD;
     if (__atomic_add_fetch(&ps->faults, 1, __ATOMIC_RELAXED) < threshold || !mw_site_claim(ps, MW_PS_COLD))
@@ -423,7 +429,7 @@ int mw_promo_original(uint64_t rip, const uint8_t **bytes, unsigned *len)
     if (mw_mode == MW_PROMO_OFF)
         return 0;
     const struct mw_promo_site *ps = mw_site_find(rip);
-    if (!ps || !ps->len)
+    if (!ps || !__atomic_load_n(&ps->len, __ATOMIC_ACQUIRE))
         return 0;
     *bytes = ps->bytes;
     *len = ps->len;

@@ -20,19 +20,19 @@ static unsigned mw_site_index(uint64_t rip)
     return (unsigned)(h >> 56) % MW_EXEC_SLOTS;
 }
 
-/* Reads up to 15 instruction bytes at rip without faulting past the end of
- * the mapping (the instruction itself is mapped: it just ran or faulted). */
-static unsigned mw_fetch_code(uint64_t rip, uint8_t *buf)
+/* The instruction's own page is mapped (it just ran or faulted there), so
+ * the bytes up to its end are copied directly; only an instruction that
+ * may cross into the next page costs a checked read for the rest. */
+unsigned mw_site_fetch(uint64_t rip, uint8_t *buf)
 {
-    long got = mw_sys_safe_read(buf, (const void *)rip, 15);
-    if (got > 0)
-        return (unsigned)got;
-    /* process_vm_readv refused (seccomp, ptrace policy): stay inside the page */
     unsigned n = (unsigned)(4096 - (rip & 4095));
-    if (n > 15)
-        n = 15;
+    if (n >= 15) {
+        memcpy(buf, (const void *)rip, 15);
+        return 15;
+    }
     memcpy(buf, (const void *)rip, n);
-    return n;
+    long more = mw_sys_safe_read(buf + n, (const void *)(rip + n), 15 - n);
+    return n + (more > 0 ? (unsigned)more : 0);
 }
 
 static int mw_site_cache_init(struct mw_thread *t)
@@ -62,7 +62,7 @@ const struct mw_site *mw_site_get(struct mw_thread *t, uint64_t rip, const uint8
         memcpy(buf, bytes, n > 15 ? 15 : n);
         n = n > 15 ? 15 : n;
     } else {
-        n = mw_fetch_code(rip, buf);
+        n = mw_site_fetch(rip, buf);
     }
     s->rip = rip;
     s->slot = idx;

@@ -30,5 +30,8 @@ struct mw_site {
  * jump); else they are read at rip. */
 const struct mw_site *mw_site_get(struct mw_thread *t, uint64_t rip, const uint8_t *bytes, unsigned n);
 void mw_site_cache_free(struct mw_thread *t);
+/* Reads up to 15 instruction bytes at rip into buf without faulting; their
+ * number. */
+unsigned mw_site_fetch(uint64_t rip, uint8_t *buf);
 
 #endif
