@@ -222,7 +222,7 @@ static enum mw_verdict mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucont
          * table, with its bytes, before it is ever patched). */
         uint8_t code[16];
         n = mw_site_fetch(rip, code);
-        if (!mw_promo_original(rip, &bytes, &n))
+        if (!mw_promo_original(rip, code, n, &bytes, &n))
             bytes = code;
         return mw_fault_watched(t, info, uc, bytes, n, 1, deliver);
     }

@@ -310,6 +310,10 @@ static void mw_hit_window(const struct mw_page *p, size_t n, int is_read, int is
 static void mw_promote(struct mw_promo_site *ps, const struct mw_site *s, unsigned index, uintptr_t fault_addr)
 {
     const struct mw_insn *in = &s->insn;
+    /* Its bytes go in the table before the site can be patched: a fault it
+     * raised is read with them (mw_promo_original). */
+    memcpy(ps->bytes, s->bytes, in->len);
+    __atomic_store_n(&ps->len, in->len, __ATOMIC_RELEASE);
     struct mw_stub_plan plan = {.site = ps->rip, .bytes = ps->bytes, .len = ps->len, .in = in, .index = index};
     int constant = in->mem.base == MW_REG_RIP;
     if (constant) {
@@ -389,12 +393,6 @@ void mw_promo_note(struct mw_thread *t, const struct mw_site *s, uintptr_t fault
     struct mw_promo_site *ps = mw_site_find_or_add(rip);
     if (!ps)
         return;
-    if (!__atomic_load_n(&ps->len, __ATOMIC_ACQUIRE)) {
-        /* Its bytes are known before the site can ever be patched: a fault
-         * raised by it is read with them (mw_promo_original). */
-        memcpy(ps->bytes, s->bytes, s->insn.len);
-        __atomic_store_n(&ps->len, s->insn.len, __ATOMIC_RELEASE);
-    }
     if (__atomic_load_n(&ps->state, __ATOMIC_ACQUIRE) != MW_PS_COLD)
         return;
     unsigned threshold = mw_mode == MW_PROMO_ALWAYS ? 1 : MW_PROMO_THRESHOLD;
@@ -424,15 +422,25 @@ int mw_promo_trap(const siginfo_t *info, ucontext_t *uc)
     return 1;
 }
 
-int mw_promo_original(uint64_t rip, const uint8_t **bytes, unsigned *len)
+int mw_promo_original(uint64_t rip, const uint8_t *code, unsigned n, const uint8_t **bytes, unsigned *len)
 {
     if (mw_mode == MW_PROMO_OFF)
         return 0;
     const struct mw_promo_site *ps = mw_site_find(rip);
-    if (!ps || !__atomic_load_n(&ps->len, __ATOMIC_ACQUIRE))
+    unsigned k = ps ? __atomic_load_n(&ps->len, __ATOMIC_ACQUIRE) : 0;
+    if (!k || n < k)
+        return 0;
+    /* The code read before this question: the original itself, the int3 of
+     * a patch under way, or a jump to this site's stub.  Anything else is
+     * new code at an old site's address (the table's bytes are stale). */
+    int32_t rel;
+    memcpy(&rel, code + 1, 4);
+    uintptr_t to = (uintptr_t)(rip + 5 + (int64_t)rel);
+    int ours = memcmp(code, ps->bytes, k) == 0 || code[0] == 0xcc || (code[0] == 0xe9 && mw_pages_own(to, to + 1));
+    if (!ours)
         return 0;
     *bytes = ps->bytes;
-    *len = ps->len;
+    *len = k;
     return 1;
 }
 

@@ -64,8 +64,9 @@ int mw_promo_trap(const siginfo_t *info, ucontext_t *uc);
 
 /* A fault raised at a site that is (or was, or is being) promoted was
  * raised by its original instruction, whatever bytes are there now (the
- * patcher may have changed them since): its original bytes, 1; else 0. */
-int mw_promo_original(uint64_t rip, const uint8_t **bytes, unsigned *len);
+ * patcher may have changed them since code, the n bytes at rip, was read):
+ * its original bytes, 1; else 0. */
+int mw_promo_original(uint64_t rip, const uint8_t *code, unsigned n, const uint8_t **bytes, unsigned *len);
 /* A fault raised at rip inside a stub's copy of its site's instruction: the
  * site's address, with its original bytes; 0 otherwise. */
 uint64_t mw_promo_site_of(uint64_t rip, const uint8_t **bytes, unsigned *len);
