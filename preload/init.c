@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "preload/config.h"
 #include "preload/lifecycle.h"
+#include "preload/modules.h"
 #include "trampoline/backend.h"
 #include "trampoline/fault.h"
 #include "trampoline/features.h"
@@ -65,6 +66,8 @@ void mw_init_once(void)
         mw_warn("cannot install the fault handler; watching and capture are off");
     mw_lifecycle_install();
     mw_promo_setup((enum mw_promo_mode)mw_config()->promote);
+    if (mw_promo_mode() != MW_PROMO_OFF)
+        mw_modules_refresh();
     mw_capture_start();
     mw_syscalls_start();
     mw_watch_env_start();

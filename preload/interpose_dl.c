@@ -26,8 +26,10 @@
 
 #include "core/sys.h"
 #include "preload/interpose_mem.h"
+#include "preload/modules.h"
 #include "preload/symbols.h"
 #include "preload/watch_env.h"
+#include "trampoline/features.h"
 
 #define MW_API __attribute__((visibility("default")))
 
@@ -98,17 +100,6 @@ static int mw_find_ret(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 /* A shadow stack (CET) would fault on the detour's return. */
-static int mw_shadow_stack_on(void)
-{
-    static int state; /* 0 unknown, 1 off, 2 on */
-    if (!state) {
-        unsigned long features = 0;
-        long rc = mw_sys_arch_prctl(0x5005 /* ARCH_SHSTK_STATUS */, &features);
-        state = rc == 0 && (features & 1) ? 2 : 1;
-    }
-    return state == 2;
-}
-
 MW_API void *dlopen(const char *file, int mode)
 {
     static mw_dlopen_fn real;
@@ -117,11 +108,13 @@ MW_API void *dlopen(const char *file, int mode)
     if (!real)
         return NULL;
     struct mw_ret_query q = {(uintptr_t)__builtin_return_address(0), NULL};
-    if (!mw_shadow_stack_on())
+    if (!mw_feature_shadow_stack())
         dl_iterate_phdr(mw_find_ret, &q);
     void *h = q.ret ? mw_dl_call_via(real, file, mode, q.ret) : real(file, mode);
-    if (h)
+    if (h) {
+        mw_modules_refresh();
         mw_watch_env_after_load();
+    }
     return h;
 }
 
@@ -206,8 +199,10 @@ MW_API int dlclose(void *handle)
     /* Still loaded (another reference)?  Otherwise the loader unmapped it
      * with its own munmap: whatever was watched or tracked there is gone. */
     struct mw_extent_query again = {q.addr, q.ld, 0, 0, 0};
-    if (e.found && (dl_iterate_phdr(mw_object_extent, &again), !again.found))
+    if (e.found && (dl_iterate_phdr(mw_object_extent, &again), !again.found)) {
         mw_mem_unmapped(e.lo, e.hi);
+        mw_modules_unloaded(e.lo, e.hi);
+    }
     if (ours)
         mw_watch_env_after_load();
     return rc;

@@ -28,6 +28,9 @@
  *            MW_FOREIGN  not ours to run (the program forbids the access)
  *        read access released; callbacks and the access log run (record.c)
  *   4. SIGTRAP after a single-stepped instruction: close its pages, count
+ *      (before 3 and 4: a trap on a byte the code patcher wrote - a site
+ *      being changed, a thread resuming between a span's moved instructions:
+ *      promote.c sends it on, done)
  *   5. SIGSYS from the trap-mode filter: the preload side's hook
  *   6. anything else is the program's: its handler, with the program's
  *      errno, or the default death by the same signal (chain.c)
@@ -201,10 +204,11 @@ static enum mw_verdict mw_fault_watched(struct mw_thread *t, siginfo_t *info, uc
     return out.verdict;
 }
 
-/* SIGSEGV.  A fault in a promoted site's stub, on its copy of the site's
- * instruction, is the site's own: handled (and, if it is the program's,
- * shown to it) at the site's address with the site's bytes; only a
- * single-step runs the copy where it is. */
+/* SIGSEGV.  A fault in a promoted site's stub, on its copy of an original
+ * instruction, is that instruction's own: handled (and, if it is the
+ * program's, shown to it) at the instruction's address with its bytes; when
+ * done, the stub goes on after the copy; a single step runs the copy where
+ * it is. */
 static enum mw_verdict mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucontext_t *uc, siginfo_t *deliver)
 {
     if (info->si_code != SEGV_ACCERR)
@@ -228,7 +232,9 @@ static enum mw_verdict mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucont
     }
     mw_ctx_set_rip(uc, site);
     enum mw_verdict v = mw_fault_watched(t, info, uc, bytes, n, 0, deliver);
-    if (v == MW_STEP || v == MW_RETRY)
+    if (v == MW_DONE)
+        mw_ctx_set_rip(uc, rip + n); /* on in the stub, after the copy */
+    else if (v == MW_STEP || v == MW_RETRY)
         mw_ctx_set_rip(uc, rip);
     return v;
 }
@@ -269,10 +275,13 @@ __attribute__((no_stack_protector)) void mw_signal_entry(int sig, siginfo_t *inf
     siginfo_t raised;
     if (t && mw_exec_recover(t, sig, info, uc))
         verdict = MW_DONE;
+    else if ((sig == SIGILL || sig == SIGTRAP || (sig == SIGSEGV && info->si_code == SI_KERNEL)) &&
+             mw_promo_trap(sig, info, uc))
+        verdict = MW_DONE;
     else if (t && sig == SIGSEGV)
         verdict = mw_fault_segv(t, info, uc, &raised);
     else if (t && sig == SIGTRAP)
-        verdict = mw_promo_trap(info, uc) || mw_step_trap(t, info, uc) ? MW_DONE : MW_FOREIGN;
+        verdict = mw_step_trap(t, info, uc) ? MW_DONE : MW_FOREIGN;
     else if (sig == SIGSYS && mw_sys_hook)
         verdict = mw_sys_hook(info, uc) ? MW_DONE : MW_FOREIGN;
     errno = saved_errno;

@@ -70,3 +70,52 @@ int mw_patch_replace(uintptr_t addr, const uint8_t *old, const uint8_t *new, siz
     mw_patch_sync();
     return rc;
 }
+
+int mw_patch_trapping_byte(uint8_t b)
+{
+    switch (b) {
+    case 0xcc:                                        /* int3: SIGTRAP */
+    case 0xf4:                                        /* hlt: #GP, SIGSEGV */
+    case 0x06: case 0x07: case 0x0e: case 0x16: case 0x17: case 0x1e: case 0x1f:
+    case 0x27: case 0x2f: case 0x37: case 0x3f: case 0x60: case 0x61:
+    case 0xce: case 0xd4: case 0xd5: case 0xd6:      /* invalid in 64-bit mode: #UD, SIGILL */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int mw_patch_span(uintptr_t addr, const uint8_t *old, int32_t rel)
+{
+    uint8_t now[5], jump[5] = {0xe9};
+    static const uint8_t int3 = 0xcc;
+    memcpy(jump + 1, &rel, 4);
+    if (!mw_patch_ready() || mw_sys_safe_read(now, (const void *)addr, 5) != 5 || memcmp(now, old, 5) != 0)
+        return -1;
+    if (mw_patch_write(addr, &int3, 1) != 0) /* byte 0 first: nothing enters while the rest changes */
+        return -1;
+    mw_patch_sync();
+    for (unsigned k = 1; k < 5; k++) {
+        if (mw_patch_write(addr + k, jump + k, 1) != 0)
+            return -1; /* bytes written so far trap: the fault path and mw_promo_trap cope */
+        mw_patch_sync();
+    }
+    int rc = mw_patch_write(addr, jump, 1);
+    mw_patch_sync();
+    return rc;
+}
+
+int mw_patch_unspan(uintptr_t addr, const uint8_t *orig)
+{
+    static const uint8_t int3 = 0xcc;
+    if (!mw_patch_ready() || mw_patch_write(addr, &int3, 1) != 0)
+        return -1;
+    mw_patch_sync();
+    for (unsigned k = 4; k >= 1; k--) {
+        mw_patch_write(addr + k, orig + k, 1);
+        mw_patch_sync();
+    }
+    int rc = mw_patch_write(addr, orig, 1);
+    mw_patch_sync();
+    return rc;
+}

@@ -32,4 +32,26 @@ int mw_patch_ready(void);
  * changed the code) or the kernel refused the write. */
 int mw_patch_replace(uintptr_t addr, const uint8_t *old, const uint8_t *new, size_t n);
 
+/*
+ * A span: the site is shorter than a jump, and the instructions after it
+ * are moved into the stub too.  A thread may be stopped between them (in a
+ * signal handler, or descheduled) and resume at one of their starts inside
+ * the first five bytes.  So the jump's displacement is made of bytes that
+ * trap when run as an instruction's first byte (int3, hlt, and one-byte
+ * opcodes invalid in 64-bit mode: mw_patch_trapping_byte): a thread resuming
+ * inside them traps and is sent to the same instruction in the stub
+ * (mw_promo_trap), and the jump lands where such a displacement reaches - a
+ * module's band of trampolines (promote_place.c), each jumping on to its
+ * stub.  Bytes 1..4 are written one at a time in ascending order (an
+ * instruction starting at byte k is whole until byte k turns a trap), given
+ * back in descending order (it is whole again when byte k returns).
+ */
+/* Does byte b trap as the first byte of an instruction in 64-bit mode? */
+int mw_patch_trapping_byte(uint8_t b);
+/* Writes E9 and rel (whose bytes all trap) over the five bytes at addr,
+ * which must hold old. */
+int mw_patch_span(uintptr_t addr, const uint8_t *old, int32_t rel);
+/* Gives the five bytes at addr back (they hold the span jump). */
+int mw_patch_unspan(uintptr_t addr, const uint8_t *orig);
+
 #endif

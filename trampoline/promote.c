@@ -1,23 +1,17 @@
 /*
  * trampoline/promote.c - hot-site promotion (see promote.h): counting
- * faults per site, deciding, building stubs near the site, patching the
- * site, and giving sites their code back.
+ * faults per site, deciding, building the stub, patching the site, and
+ * giving sites their code back.
  *
  * The sites live in one open-addressed table keyed by RIP (lock-free
- * counting in the fault handler; a site is built by the one thread that
+ * counting in the fault handler).  A site is built by the one thread that
  * wins its state from COLD to BUSY, with read access to the region table
- * held, so the pages it trusts cannot change meanwhile).  Stubs and the
- * second views of pages they reach live in regions mapped within reach of
- * a rel32 jump from the site (found with MAP_FIXED_NOREPLACE next to it) and
- * counted as the library's own memory (core/pages.h).
- *
- * A stub for a site whose operand address is constant (RIP-relative):
- *   miss:  <the instruction, its displacement aimed at the second view>
- *          jmp site+len
- *   hit:   lea rsp,[rsp-128]; push site; call [hit entry]    (promote_hit.c)
- *     +16: lea rsp,[rsp+136]; jmp site+len                   engine did it
- *     +29: lea rsp,[rsp+136]; <the instruction, aimed at the site's own
- *          target>; jmp site+len                             fault path
+ * held, so the pages its stub trusts cannot change meanwhile; a writer that
+ * changes such a page first gives the site its code back (table lock held,
+ * so no site is half built then).  An instruction moved into a span's stub
+ * is an INNER entry of the table: its bytes, for the hit path and for a
+ * fault it raises; it belongs to the span's site.  Stubs, their regions and
+ * second views are never freed (promote_place.h).
  */
 #include "trampoline/promote.h"
 
@@ -27,63 +21,50 @@
 
 #include "core/log.h"
 #include "core/pages.h"
-#include "core/spin.h"
 #include "core/sys.h"
+#include "trampoline/codemap.h"
 #include "trampoline/fault.h"
 #include "trampoline/maps.h"
 #include "trampoline/patch.h"
 #include "trampoline/promote_hit.h"
+#include "trampoline/promote_place.h"
 #include "trampoline/promote_stub.h"
 #include "trampoline/regs.h"
 
 #define MW_PROMO_SITES 4096
-#define MW_PROMO_REGIONS 64
-#define MW_REGION_SIZE (1UL << 20)
-#define MW_REGION_CODE (768UL << 10)   /* stubs; the rest: second views, a page each */
-#define MW_REGION_VIEWS ((MW_REGION_SIZE - MW_REGION_CODE) / MW_PAGE_SIZE)
-#define MW_REACH (1L << 31)
+#define MW_JMP_LEN 5
 
 enum mw_promo_state {
     MW_PS_COLD,     /* counting faults */
     MW_PS_BUSY,     /* one thread is building or retiring it */
     MW_PS_LIVE,     /* patched: the site jumps to its stub */
-    MW_PS_REFUSED,  /* cannot be promoted (kind, size, memory): never tried again */
+    MW_PS_REFUSED,  /* cannot be promoted (kind, code): never tried again */
+    MW_PS_INNER,    /* moved into another site's span stub */
 };
 
 struct mw_promo_site {
-    uint64_t rip;                /* the site; 0: a free entry */
+    uint64_t rip;                 /* the instruction; 0: a free entry */
     uint32_t faults;
-    uint8_t state;               /* enum mw_promo_state */
-    uint8_t len;
-    uint8_t bytes[15];           /* the original instruction */
-    uint8_t ncopies;             /* copies of the instruction in its stub */
-    uint16_t copy[MW_STUB_COPIES];   /* their offsets (mw_promo_site_of) */
-    uintptr_t page;              /* the page its stub trusts */
+    uint8_t state;                /* enum mw_promo_state */
+    uint8_t len;                  /* its length, once its bytes are recorded */
+    uint8_t bytes[15];            /* the original instruction */
+    /* a LIVE site (kept when retired: a thread may still be in the stub) */
+    uint8_t ninsn;                /* instructions the patch moved (more than 1: a span) */
+    uint8_t off[MW_SPAN_MAX];     /* their offsets from the site */
+    uint16_t index[MW_SPAN_MAX];  /* their table entries */
+    uint16_t block[MW_SPAN_MAX];  /* their blocks in the stub */
+    uint8_t orig5[MW_JMP_LEN];    /* the original bytes under the jump */
+    uint8_t ncopies;
+    struct mw_stub_copy copy[MW_STUB_COPIES];
+    uint8_t npages;
+    uintptr_t pages[MW_SPAN_MAX]; /* the pages its stub trusts */
     char *stub;
     unsigned stub_len;
 };
 
-struct mw_promo_view {
-    uintptr_t page;              /* the program's page ... */
-    char *view;                  /* ... seen here, next to the stubs */
-};
-
-struct mw_promo_region {
-    uintptr_t base;
-    unsigned code_used;
-    unsigned nviews;
-    struct mw_promo_view views[MW_REGION_VIEWS];
-};
-
 static enum mw_promo_mode mw_mode;
 static struct mw_promo_site mw_sites[MW_PROMO_SITES];
-static struct mw_promo_region *mw_regions[MW_PROMO_REGIONS];
-static unsigned mw_nregions;
 static unsigned mw_live;         /* sites now LIVE: the handler's quick "any stub?" */
-/* Regions are shared by sites promoted at once on several threads: their
- * room is handed out under this lock (taken in the handler, or by writers
- * with signals blocked). */
-static mw_spin_t mw_region_lock;
 
 void mw_promo_setup(enum mw_promo_mode mode)
 {
@@ -137,98 +118,25 @@ static int mw_site_claim(struct mw_promo_site *ps, uint8_t from)
 
 static void mw_site_release(struct mw_promo_site *ps, uint8_t to) { __atomic_store_n(&ps->state, to, __ATOMIC_RELEASE); }
 
-/* --- regions near the code ------------------------------------------------------- */
-
-static int mw_reaches(uintptr_t a, uintptr_t b, size_t len)
+/* Its bytes go in the table before the instruction can be patched or moved:
+ * a fault it raised is read with them (mw_promo_original). */
+static void mw_site_record(struct mw_promo_site *ps, const uint8_t *bytes, unsigned len)
 {
-    intptr_t d1 = (intptr_t)(a - b), d2 = (intptr_t)(a - (b + len));
-    return d1 > -MW_REACH + 4096 && d1 < MW_REACH - 4096 && d2 > -MW_REACH + 4096 && d2 < MW_REACH - 4096;
-}
-
-/* A new region within reach of site: tried at whole megabytes around it,
- * nearest first, without ever replacing anything. */
-static struct mw_promo_region *mw_region_new(uintptr_t site)
-{
-    if (mw_nregions == MW_PROMO_REGIONS)
-        return NULL;
-    struct mw_promo_region *r = mw_alloc(sizeof *r);
-    if (!r)
-        return NULL;
-    uintptr_t around = site & ~(MW_REGION_SIZE - 1);
-    for (long k = 1; k < 1024; k++) {
-        for (int side = 0; side < 2; side++) {
-            uintptr_t at = side ? around + (uintptr_t)k * MW_REGION_SIZE : around - (uintptr_t)k * MW_REGION_SIZE;
-            if (!mw_reaches(site, at, MW_REGION_SIZE) || at < (1UL << 20))
-                continue;
-            long got = (long)mw_sys_mmap((void *)at, MW_REGION_SIZE, PROT_NONE,
-                                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
-            if (mw_sys_failed(got))
-                continue;
-            if ((uintptr_t)got != at || mw_pages_adopt(at, at + MW_REGION_SIZE) != 0) {
-                mw_sys_munmap((void *)got, MW_REGION_SIZE);
-                mw_free(r);
-                return NULL;
-            }
-            mw_sys_mprotect((void *)at, MW_REGION_CODE, PROT_READ | PROT_WRITE | PROT_EXEC);
-            r->base = at;
-            mw_regions[mw_nregions++] = r;
-            return r;
-        }
-    }
-    mw_free(r);
-    return NULL;
-}
-
-static struct mw_promo_region *mw_region_near(uintptr_t site, size_t code)
-{
-    for (unsigned i = 0; i < mw_nregions; i++) {
-        struct mw_promo_region *r = mw_regions[i];
-        if (mw_reaches(site, r->base, MW_REGION_SIZE) && r->code_used + code <= MW_REGION_CODE &&
-            r->nviews < MW_REGION_VIEWS)
-            return r;
-    }
-    return mw_region_new(site);
-}
-
-/* The second view of page p in region r, made once: the same memory as
- * p's alias (mremap with old_size 0 of a shared mapping maps its pages
- * again). */
-static char *mw_region_view(struct mw_promo_region *r, const struct mw_page *p)
-{
-    for (unsigned i = 0; i < r->nviews; i++)
-        if (r->views[i].page == p->addr)
-            return r->views[i].view;
-    if (r->nviews == MW_REGION_VIEWS || !p->alias_page)
-        return NULL;
-    char *slot = (char *)(r->base + MW_REGION_CODE + r->nviews * MW_PAGE_SIZE);
-    long got = (long)mw_sys_mremap(p->alias_page, 0, MW_PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, slot);
-    if (mw_sys_failed(got))
-        return NULL;
-    r->views[r->nviews++] = (struct mw_promo_view){p->addr, slot};
-    return slot;
-}
-
-static void mw_put32(uint8_t *p, int32_t v) { memcpy(p, &v, 4); }
-
-static unsigned mw_emit_jmp(uint8_t *out, uintptr_t at, uintptr_t to)
-{
-    out[0] = 0xe9;
-    mw_put32(out + 1, (int32_t)(intptr_t)(to - (at + 5)));
-    return 5;
+    memcpy(ps->bytes, bytes, len);
+    __atomic_store_n(&ps->len, (uint8_t)len, __ATOMIC_RELEASE);
 }
 
 /* --- deciding ------------------------------------------------------------------- */
 
-/* Where the instruction's RIP-relative displacement lies in its bytes, or
- * 0 when it has none (only such sites have a constant address). */
-static unsigned mw_disp_offset(const struct mw_promo_site *ps)
+/* Where the instruction's RIP-relative displacement lies in its bytes, or 0. */
+static unsigned mw_disp_offset(const uint8_t *bytes, unsigned len)
 {
     ZydisDecoder d;
     ZydisDecodedInstruction zi;
     ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-    if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, NULL, ps->bytes, ps->len, &zi)))
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, NULL, bytes, len, &zi)) || zi.length != len)
         return 0;
-    if (!(zi.attributes & ZYDIS_ATTRIB_IS_RELATIVE) || zi.raw.disp.size != 32 || zi.length != ps->len)
+    if (!(zi.attributes & ZYDIS_ATTRIB_IS_RELATIVE) || zi.raw.disp.size != 32)
         return 0;
     return zi.raw.disp.offset;
 }
@@ -243,41 +151,6 @@ static int mw_touches_watch(const struct mw_page *p, uintptr_t ea, size_t n, int
             return 1;
     }
     return 0;
-}
-
-/* Is rip in code the program loaded from a file, not writable (never a
- * JIT's memory, never ours)?  MW_PROMO_ALWAYS also takes anonymous code. */
-static int mw_code_is_promotable(uint64_t rip, unsigned len)
-{
-    struct mw_map m;
-    uintptr_t lo = MW_PAGE_FLOOR(rip), hi = MW_PAGE_CEIL(rip + len);
-    if (mw_maps_query(lo, hi, &m, 1) != 1)
-        return 0; /* unmapped, or more than one mapping */
-    if (!(m.prot & PROT_EXEC) || (m.prot & PROT_WRITE) || m.special || mw_pages_own(lo, hi))
-        return 0;
-    if (mw_mode == MW_PROMO_ALWAYS)
-        return 1;
-    return m.file && !m.shared && !mw_page_find(lo); /* no code region of the capture cycle */
-}
-
-/* The instruction forms a stub can run exactly: one explicit memory operand
- * (RIP-relative, or base and index registers other than rsp, no segment,
- * 64-bit addressing), room for the jump, rsp named nowhere. */
-static int mw_insn_is_promotable(const struct mw_insn *in)
-{
-    if (in->kind != MW_KIND_MEM || in->len < 5 || in->has_vsib || in->has_mem2 || in->rsp_sub >= 0 ||
-        in->mem.bit_reg >= 0 || in->mem.align || in->mem.seg != MW_SEG_FLAT || in->mem.addr32 ||
-        in->mem.size > 64 || (in->regs_used & (1u << MW_RSP)) || in->scratch < 0)
-        return 0;
-    if (in->mem.base == MW_REG_RIP)
-        return in->mem.index < 0;
-    return in->scratch != in->mem.base && in->mem.disp == (int32_t)in->mem.disp;
-}
-
-static void mw_refuse(struct mw_promo_site *ps, const char *why)
-{
-    mw_debug("site %p: not promoted (%s)", (void *)ps->rip, why);
-    mw_site_release(ps, MW_PS_REFUSED);
 }
 
 /* The offsets in p where an access of n bytes may touch a byte a watch
@@ -303,122 +176,321 @@ static void mw_hit_window(const struct mw_page *p, size_t n, int is_read, int is
     }
 }
 
-/* Builds the stub and patches the site.  BUSY is held; read access to the
- * table too.  The page the stub trusts: the constant operand's, or for a
- * computed address the page this fault was on (a site is hot because it
- * keeps reaching one watched page). */
-static void mw_promote(struct mw_promo_site *ps, const struct mw_site *s, unsigned index, uintptr_t fault_addr)
+/* Is the code at [rip, rip + len) the program's own, loaded from a file
+ * and not writable (never a JIT's memory, never ours)?  MW_PROMO_ALWAYS
+ * (testing) also takes anonymous executable memory. */
+static int mw_code_is_promotable(uint64_t rip, unsigned len)
 {
-    const struct mw_insn *in = &s->insn;
-    /* Its bytes go in the table before the site can be patched: a fault it
-     * raised is read with them (mw_promo_original). */
-    memcpy(ps->bytes, s->bytes, in->len);
-    __atomic_store_n(&ps->len, in->len, __ATOMIC_RELEASE);
-    struct mw_stub_plan plan = {.site = ps->rip, .bytes = ps->bytes, .len = ps->len, .in = in, .index = index};
+    if (mw_codemap_module(rip, len))
+        return 1;
+    if (mw_mode != MW_PROMO_ALWAYS)
+        return 0;
+    struct mw_map m;
+    uintptr_t lo = MW_PAGE_FLOOR(rip), hi = MW_PAGE_CEIL(rip + len);
+    return mw_maps_query(lo, hi, &m, 1) == 1 && (m.prot & PROT_EXEC) && !(m.prot & PROT_WRITE) && !m.special &&
+           !mw_pages_own(lo, hi) && !mw_page_find(lo);
+}
+
+/* The memory forms a stub block can run exactly: one explicit operand
+ * (RIP-relative, or base and index registers other than rsp, no segment,
+ * 64-bit addressing), rsp named nowhere. */
+static int mw_insn_is_blockable(const struct mw_insn *in)
+{
+    if (in->kind != MW_KIND_MEM || in->has_vsib || in->has_mem2 || in->rsp_sub >= 0 || in->mem.bit_reg >= 0 ||
+        in->mem.align || in->mem.seg != MW_SEG_FLAT || in->mem.addr32 || in->mem.size > 64 ||
+        (in->regs_used & (1u << MW_RSP)) || in->scratch < 0)
+        return 0;
+    if (in->mem.base == MW_REG_RIP)
+        return in->mem.index < 0;
+    return in->scratch != in->mem.base && in->mem.disp == (int32_t)in->mem.disp;
+}
+
+/* An instruction a span may move into its stub as it is: no control flow,
+ * nothing that depends on where it runs but a RIP-relative operand. */
+static int mw_insn_is_movable(const ZydisDecodedInstruction *zi)
+{
+    switch (zi->meta.category) {
+    case ZYDIS_CATEGORY_COND_BR: case ZYDIS_CATEGORY_UNCOND_BR: case ZYDIS_CATEGORY_CALL:
+    case ZYDIS_CATEGORY_RET: case ZYDIS_CATEGORY_SYSCALL: case ZYDIS_CATEGORY_SYSRET:
+    case ZYDIS_CATEGORY_INTERRUPT: case ZYDIS_CATEGORY_SYSTEM:
+        return 0;
+    default:
+        return zi->mnemonic != ZYDIS_MNEMONIC_UD2 && zi->mnemonic != ZYDIS_MNEMONIC_HLT;
+    }
+}
+
+static void mw_refuse(struct mw_promo_site *ps, const char *why)
+{
+    mw_debug("site %p: not promoted (%s)", (void *)ps->rip, why);
+    mw_site_release(ps, MW_PS_REFUSED);
+}
+
+/* What a block of the stub does for instruction in at rip (page: the
+ * watched page its computed address is expected on).  0, or -1 when the
+ * block would not be exact. */
+static int mw_plan_block(struct mw_stub_insn *b, const struct mw_insn *in, uintptr_t fault_page)
+{
+    if (!mw_insn_is_blockable(in)) {
+        b->kind = MW_STUB_RAW;
+        return 0;
+    }
+    b->in = in;
     int constant = in->mem.base == MW_REG_RIP;
+    struct mw_page *p;
     if (constant) {
         uint64_t none[16] = {0};
-        plan.ea = (uintptr_t)mw_memop_ea(&in->mem, none, ps->rip + in->len);
-        plan.disp_off = mw_disp_offset(ps);
-        if (!plan.disp_off) {
-            mw_refuse(ps, "no RIP-relative displacement where one was decoded");
-            return;
+        b->ea = (uintptr_t)mw_memop_ea(&in->mem, none, b->rip + b->len);
+        p = mw_page_find(MW_PAGE_FLOOR(b->ea));
+        if (!mw_page_watched(p)) {
+            b->kind = MW_STUB_RAW; /* an ordinary page: the copy reaches it */
+            return 0;
         }
+        if (MW_PAGE_FLOOR(b->ea + in->mem.size - 1) != p->addr)
+            return -1;
+    } else {
+        p = mw_page_find(fault_page);
     }
-    if (!mw_code_is_promotable(ps->rip, in->len)) {
+    if (!p || p->backend != MW_BACKEND_ALIAS || (in->mem.read && !(p->prog_prot & PROT_READ)) ||
+        (in->mem.write && !(p->prog_prot & PROT_WRITE)))
+        return -1;
+    b->page = p->addr;
+    if (constant)
+        b->kind = mw_touches_watch(p, b->ea, in->mem.size, in->mem.read, in->mem.write) ? MW_STUB_CONST_HIT
+                                                                                          : MW_STUB_CONST_MISS;
+    else
+        b->kind = MW_STUB_DYNAMIC;
+    mw_hit_window(p, in->mem.size, in->mem.read, in->mem.write, &b->win_lo, &b->win_hi);
+    return 0;
+}
+
+struct mw_span {
+    unsigned n;
+    unsigned len;                         /* bytes the instructions cover */
+    uintptr_t tramp;                      /* a span's trampoline, and the jump's displacement */
+    int32_t rel;
+    struct mw_insn insn[MW_SPAN_MAX];     /* decoded (the site's is the first) */
+    uint8_t bytes[MW_SPAN_MAX][15];
+};
+
+/* The site and, when it is shorter than a jump, the instructions after it
+ * that a span moves with it: only where nothing can enter between them. */
+static const char *mw_span_find(const struct mw_promo_site *ps, const struct mw_site *s, struct mw_span *sp)
+{
+    sp->n = 1;
+    sp->len = s->insn.len;
+    sp->insn[0] = s->insn;
+    memcpy(sp->bytes[0], s->bytes, s->insn.len);
+    if (sp->len >= MW_JMP_LEN)
+        return NULL;
+    struct mw_module *m = mw_codemap_module(ps->rip, MW_JMP_LEN + 15);
+    if (!m)
+        return "a short site outside a module's code";
+    ZydisDecoder d;
+    ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    while (sp->len < MW_JMP_LEN) {
+        uintptr_t at = ps->rip + sp->len;
+        const struct mw_promo_site *other = mw_site_find(at);
+        if (sp->n == MW_SPAN_MAX || (other && other->state != MW_PS_COLD && other->state != MW_PS_REFUSED))
+            return "the instructions after it are taken";
+        ZydisDecodedInstruction zi;
+        ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, (const void *)at, 15, &zi, ops)) || !mw_insn_is_movable(&zi))
+            return "control flow right after it";
+        memcpy(sp->bytes[sp->n], (const void *)at, zi.length);
+        if (mw_decode(sp->bytes[sp->n], zi.length, at, &sp->insn[sp->n]) != 0)
+            return "an instruction after it does not decode";
+        sp->len += zi.length;
+        sp->n++;
+    }
+    uintptr_t fs, fe;
+    int lsda;
+    if (mw_codemap_function(m, ps->rip, &fs, &fe, &lsda) != 0 || ps->rip + sp->len > fe)
+        return "no unwind table entry for its function";
+    if (mw_codemap_enterable(m, fs, fe, lsda, ps->rip, ps->rip + sp->len))
+        return "a branch may land between the instructions a jump would cover";
+    sp->tramp = mw_place_trampoline(m, ps->rip);
+    if (!sp->tramp)
+        return "no room for its trampoline";
+    sp->rel = (int32_t)(intptr_t)(sp->tramp - (ps->rip + MW_JMP_LEN));
+    return NULL;
+}
+
+/* Builds the stub and patches the site.  BUSY is held, and read access to
+ * the table.  A computed address's page is the one this fault was on (a
+ * site is hot because it keeps reaching one watched page). */
+static void mw_promote(struct mw_promo_site *ps, const struct mw_site *s, uintptr_t fault_addr)
+{
+    mw_site_record(ps, s->bytes, s->insn.len);
+    if (!mw_code_is_promotable(ps->rip, s->insn.len)) {
         mw_refuse(ps, "not code loaded from a file");
         return;
     }
-    struct mw_page *p = mw_page_find(MW_PAGE_FLOOR(constant ? plan.ea : fault_addr));
-    if (!p || p->backend != MW_BACKEND_ALIAS || (constant && MW_PAGE_FLOOR(plan.ea + in->mem.size - 1) != p->addr) ||
-        (in->mem.read && !(p->prog_prot & PROT_READ)) || (in->mem.write && !(p->prog_prot & PROT_WRITE))) {
-        mw_site_release(ps, MW_PS_COLD); /* not now: the page may change */
+    struct mw_span span_storage, *sp = &span_storage;
+    const char *why = mw_span_find(ps, s, sp);
+    if (why) {
+        mw_refuse(ps, why);
         return;
     }
-    plan.page = p->addr;
-    if (constant)
-        plan.kind = mw_touches_watch(p, plan.ea, in->mem.size, in->mem.read, in->mem.write) ? MW_STUB_CONST_HIT
-                                                                                              : MW_STUB_CONST_MISS;
-    else
-        plan.kind = MW_STUB_DYNAMIC;
-    mw_hit_window(p, in->mem.size, in->mem.read, in->mem.write, &plan.win_lo, &plan.win_hi);
-
-    mw_spin_lock(&mw_region_lock);
-    struct mw_promo_region *r = mw_region_near(ps->rip, MW_STUB_MAX);
-    char *view = r ? mw_region_view(r, p) : NULL;
-    uintptr_t stub = r ? r->base + r->code_used : 0;
-    if (r && view)
-        r->code_used += MW_STUB_MAX; /* this site's room, whatever its stub turns out to need */
-    mw_spin_unlock(&mw_region_lock);
-    if (!r || !view) {
-        mw_site_release(ps, MW_PS_COLD);
-        return;
+    int span = sp->len > s->insn.len;
+    /* the table entries of the instructions moved with the site */
+    struct mw_promo_site *entry[MW_SPAN_MAX] = {ps};
+    unsigned claimed = 1;
+    for (uintptr_t next = ps->rip + s->insn.len; claimed < sp->n; next += sp->insn[claimed++].len) {
+        struct mw_promo_site *e = mw_site_find_or_add(next);
+        if (!e || !(mw_site_claim(e, MW_PS_COLD) || mw_site_claim(e, MW_PS_REFUSED)))
+            break;
+        mw_site_record(e, sp->bytes[claimed], sp->insn[claimed].len);
+        entry[claimed] = e;
     }
-    plan.view = (uintptr_t)view;
+    struct mw_stub_plan plan = {.n = sp->n, .exit = ps->rip + sp->len};
+    int ok = claimed == sp->n;
+    uintptr_t at = ps->rip;
+    for (unsigned i = 0; i < sp->n && ok; i++) {
+        struct mw_stub_insn *b = &plan.insn[i];
+        b->rip = at;
+        b->bytes = sp->bytes[i];
+        b->len = sp->insn[i].len;
+        b->disp_off = mw_disp_offset(b->bytes, b->len);
+        b->index = (unsigned)(entry[i] - mw_sites);
+        ok = mw_plan_block(b, &sp->insn[i], MW_PAGE_FLOOR(fault_addr)) == 0;
+        at += b->len;
+    }
+    uintptr_t tramp = span ? sp->tramp : 0;
+    struct mw_promo_region *r = NULL;
+    uintptr_t stub = ok ? mw_place_stub(span ? tramp : ps->rip, MW_STUB_MAX, &r) : 0;
+    for (unsigned i = 0; i < sp->n && stub; i++) {
+        struct mw_stub_insn *b = &plan.insn[i];
+        if (b->kind == MW_STUB_RAW)
+            continue;
+        const struct mw_page *p = mw_page_find(b->page);
+        char *view = mw_place_view(r, p);
+        if (!view)
+            stub = 0;
+        b->view = (uintptr_t)view;
+    }
     uint8_t code[MW_STUB_MAX];
     struct mw_stub_layout layout;
-    if (mw_stub_build(code, stub, &plan, &layout) != 0) {
-        mw_refuse(ps, "its operand cannot be computed by a stub");
+    if (!stub || mw_stub_build(code, stub, &plan, &layout) != 0) {
+        for (unsigned i = 1; i < claimed; i++)
+            mw_site_release(entry[i], MW_PS_COLD);
+        mw_site_release(ps, ok ? MW_PS_COLD : MW_PS_REFUSED); /* no room now, or never */
         return;
     }
     memcpy((void *)stub, code, layout.len);
+    ps->ninsn = (uint8_t)sp->n;
+    at = 0;
+    for (unsigned i = 0; i < sp->n; i++) {
+        ps->off[i] = (uint8_t)at;
+        ps->index[i] = (uint16_t)(entry[i] - mw_sites);
+        ps->block[i] = (uint16_t)layout.block[i];
+        at += sp->insn[i].len;
+    }
     ps->ncopies = (uint8_t)layout.ncopies;
-    for (unsigned i = 0; i < layout.ncopies; i++)
-        ps->copy[i] = (uint16_t)layout.copy[i];
-    uint8_t jump[15];
-    memcpy(jump, ps->bytes, ps->len);
-    mw_emit_jmp(jump, ps->rip, stub);
+    memcpy(ps->copy, layout.copy, layout.ncopies * sizeof layout.copy[0]);
+    memcpy(ps->orig5, (const void *)ps->rip, MW_JMP_LEN);
     ps->stub = (char *)stub; /* before the jump exists: a fault in the stub finds its site */
-    if (mw_patch_replace(ps->rip, ps->bytes, jump, 5) != 0) {
-        ps->stub = NULL;
+    ps->stub_len = layout.len;
+    int rc;
+    if (span) {
+        uint8_t jump[MW_JMP_LEN];
+        jump[0] = 0xe9;
+        int32_t rel = (int32_t)(intptr_t)(stub - (tramp + MW_JMP_LEN));
+        memcpy(jump + 1, &rel, 4);
+        memcpy((void *)tramp, jump, MW_JMP_LEN);
+        rc = mw_patch_span(ps->rip, ps->orig5, sp->rel);
+    } else {
+        uint8_t jump[15];
+        memcpy(jump, ps->bytes, ps->len);
+        jump[0] = 0xe9;
+        int32_t rel = (int32_t)(intptr_t)(stub - (ps->rip + MW_JMP_LEN));
+        memcpy(jump + 1, &rel, 4);
+        rc = mw_patch_replace(ps->rip, ps->bytes, jump, MW_JMP_LEN);
+    }
+    if (rc != 0) {
+        for (unsigned i = 1; i < claimed; i++)
+            mw_site_release(entry[i], MW_PS_COLD);
         mw_refuse(ps, "the code could not be written");
         return;
     }
-    ps->stub_len = layout.len;
-    ps->page = p->addr;
-    p->promoted++;
-    p->promo_kept = 1;
+    ps->npages = 0;
+    for (unsigned i = 0; i < sp->n; i++) {
+        uintptr_t page = plan.insn[i].kind == MW_STUB_RAW ? 0 : plan.insn[i].page;
+        int seen = !page;
+        for (unsigned k = 0; k < ps->npages && !seen; k++)
+            seen = ps->pages[k] == page;
+        if (seen)
+            continue;
+        ps->pages[ps->npages++] = page;
+        struct mw_page *p = mw_page_find(page);
+        p->promoted++;
+        p->promo_kept = 1;
+    }
+    for (unsigned i = 1; i < sp->n; i++)
+        mw_site_release(entry[i], MW_PS_INNER);
     __atomic_add_fetch(&mw_live, 1, __ATOMIC_RELAXED);
-    static const char *const kinds[] = {"miss", "hit", "computed-address"};
-    mw_debug("site %p promoted (%s stub at %p)", (void *)ps->rip, kinds[plan.kind], (void *)stub);
+    mw_debug("site %p promoted (%u instruction%s, stub at %p)", (void *)ps->rip, sp->n, sp->n > 1 ? "s" : "",
+             (void *)stub);
     mw_site_release(ps, MW_PS_LIVE);
 }
 
 void mw_promo_note(struct mw_thread *t, const struct mw_site *s, uintptr_t fault_addr)
 {
     (void)t;
-    if (mw_mode == MW_PROMO_OFF || !mw_insn_is_promotable(&s->insn))
+    if (mw_mode == MW_PROMO_OFF || !mw_insn_is_blockable(&s->insn))
         return;
-    uint64_t rip = s->rip;
-    struct mw_promo_site *ps = mw_site_find_or_add(rip);
-    if (!ps)
-        return;
-    if (__atomic_load_n(&ps->state, __ATOMIC_ACQUIRE) != MW_PS_COLD)
+    struct mw_promo_site *ps = mw_site_find_or_add(s->rip);
+    if (!ps || __atomic_load_n(&ps->state, __ATOMIC_ACQUIRE) != MW_PS_COLD)
         return;
     unsigned threshold = mw_mode == MW_PROMO_ALWAYS ? 1 : MW_PROMO_THRESHOLD;
     if (__atomic_add_fetch(&ps->faults, 1, __ATOMIC_RELAXED) < threshold || !mw_site_claim(ps, MW_PS_COLD))
         return;
     ps->faults = 0;
-    mw_promote(ps, s, (unsigned)(ps - mw_sites), fault_addr);
+    mw_promote(ps, s, fault_addr);
 }
 
 /* --- the fault path's questions ------------------------------------------------- */
 
-int mw_promo_trap(const siginfo_t *info, ucontext_t *uc)
+/* The span site whose moved instruction starts at x, inside its jump's
+ * bytes, and which instruction that is; NULL when there is none. */
+static const struct mw_promo_site *mw_span_inner_at(uint64_t x, unsigned *which)
 {
-    (void)info;
-    if (!__atomic_load_n(&mw_live, __ATOMIC_RELAXED) && mw_mode == MW_PROMO_OFF)
+    for (unsigned k = 1; k < MW_JMP_LEN; k++) {
+        const struct mw_promo_site *ps = mw_site_find(x - k);
+        if (!ps || !ps->stub || ps->ninsn < 2)
+            continue;
+        for (unsigned i = 1; i < ps->ninsn; i++)
+            if (ps->off[i] == k) {
+                *which = i;
+                return ps;
+            }
+    }
+    return NULL;
+}
+
+int mw_promo_trap(int sig, const siginfo_t *info, ucontext_t *uc)
+{
+    if (mw_mode == MW_PROMO_OFF || (sig != SIGTRAP && info->si_code != SI_KERNEL && sig != SIGILL))
         return 0;
-    uint64_t rip = mw_ctx_rip(uc) - 1; /* int3 reports the byte after it */
-    if (!mw_site_find(rip))
+    /* Decided by where the trap was, not by the byte there now: the patcher
+     * may have moved on since. */
+    uint64_t x = mw_ctx_rip(uc) - (sig == SIGTRAP); /* int3 reports the byte after it */
+    unsigned which;
+    const struct mw_promo_site *ps = mw_span_inner_at(x, &which);
+    if (ps) {
+        /* stopped between moved instructions: go on with the same one in the stub */
+        mw_ctx_set_rip(uc, (uintptr_t)ps->stub + ps->block[which]);
+        return 1;
+    }
+    ps = sig == SIGTRAP ? mw_site_find(x) : NULL;
+    if (!ps || !ps->len || __atomic_load_n(&ps->state, __ATOMIC_ACQUIRE) == MW_PS_INNER)
         return 0;
+    /* the patcher is changing the site: let it finish, then run what is there */
     uint8_t now;
-    if (mw_sys_safe_read(&now, (const void *)rip, 1) == 1 && now == 0xcc) {
-        /* still being changed: let the patcher finish first */
+    if (mw_sys_safe_read(&now, (const void *)x, 1) == 1 && now == 0xcc) {
         struct { long s, ns; } nap = {0, 20000};
         MW_SYS2(SYS_nanosleep, &nap, NULL);
     }
-    mw_ctx_set_rip(uc, rip);
+    mw_ctx_set_rip(uc, x);
     return 1;
 }
 
@@ -430,12 +502,12 @@ int mw_promo_original(uint64_t rip, const uint8_t *code, unsigned n, const uint8
     unsigned k = ps ? __atomic_load_n(&ps->len, __ATOMIC_ACQUIRE) : 0;
     if (!k || n < k)
         return 0;
-    /* The code read before this question: the original itself, the int3 of
-     * a patch under way, or a jump to this site's stub.  Anything else is
-     * new code at an old site's address (the table's bytes are stale). */
+    /* The code read before this question: the original itself, an int3 of
+     * a patch under way, or a jump to a stub or trampoline.  Anything else
+     * is new code at an old site's address (the table's bytes are stale). */
     int32_t rel;
     memcpy(&rel, code + 1, 4);
-    uintptr_t to = (uintptr_t)(rip + 5 + (int64_t)rel);
+    uintptr_t to = (uintptr_t)(rip + MW_JMP_LEN + (int64_t)rel);
     int ours = memcmp(code, ps->bytes, k) == 0 || code[0] == 0xcc || (code[0] == 0xe9 && mw_pages_own(to, to + 1));
     if (!ours)
         return 0;
@@ -446,18 +518,19 @@ int mw_promo_original(uint64_t rip, const uint8_t *code, unsigned n, const uint8
 
 uint64_t mw_promo_site_of(uint64_t rip, const uint8_t **bytes, unsigned *len)
 {
-    if (!__atomic_load_n(&mw_live, __ATOMIC_RELAXED))
+    if (mw_mode == MW_PROMO_OFF)
         return 0;
     for (unsigned i = 0; i < MW_PROMO_SITES; i++) {
         const struct mw_promo_site *ps = &mw_sites[i];
-        if (!ps->stub || rip < (uintptr_t)ps->stub || rip >= (uintptr_t)ps->stub + MW_STUB_MAX)
+        if (!ps->stub || rip < (uintptr_t)ps->stub || rip >= (uintptr_t)ps->stub + ps->stub_len)
             continue;
         for (unsigned c = 0; c < ps->ncopies; c++) {
-            if (rip == (uintptr_t)ps->stub + ps->copy[c]) {
-                *bytes = ps->bytes;
-                *len = ps->len;
-                return ps->rip;
-            }
+            if (rip != (uintptr_t)ps->stub + ps->copy[c].off)
+                continue;
+            const struct mw_promo_site *e = &mw_sites[ps->index[ps->copy[c].insn]];
+            *bytes = e->bytes;
+            *len = e->len;
+            return e->rip;
         }
     }
     return 0;
@@ -465,18 +538,28 @@ uint64_t mw_promo_site_of(uint64_t rip, const uint8_t **bytes, unsigned *len)
 
 /* --- giving code back ----------------------------------------------------------- */
 
-static void mw_retire(struct mw_promo_site *ps, struct mw_page *p)
+/* Table lock held.  The stub stays (a thread may still be in it); the code
+ * under the jump comes back, and the moved instructions are free again. */
+static void mw_retire(struct mw_promo_site *ps)
 {
-    uint8_t jump[15];
-    memcpy(jump, ps->bytes, ps->len);
-    mw_emit_jmp(jump, ps->rip, (uintptr_t)ps->stub);
-    /* The stub stays where it is (a thread may still be in it); the site
-     * gets its own bytes back. */
-    mw_patch_replace(ps->rip, jump, ps->bytes, 5);
-    ps->stub = NULL;
+    if (ps->ninsn > 1) {
+        mw_patch_unspan(ps->rip, ps->orig5);
+    } else {
+        uint8_t jump[MW_JMP_LEN];
+        jump[0] = 0xe9;
+        int32_t rel = (int32_t)(intptr_t)((uintptr_t)ps->stub - (ps->rip + MW_JMP_LEN));
+        memcpy(jump + 1, &rel, 4);
+        mw_patch_replace(ps->rip, jump, ps->orig5, MW_JMP_LEN);
+    }
+    for (unsigned i = 1; i < ps->ninsn; i++)
+        mw_site_release(&mw_sites[ps->index[i]], MW_PS_COLD);
+    for (unsigned k = 0; k < ps->npages; k++) {
+        struct mw_page *p = mw_page_find(ps->pages[k]);
+        if (p && p->promoted)
+            p->promoted--;
+    }
+    ps->npages = 0;
     ps->faults = 0;
-    if (p && p->promoted)
-        p->promoted--;
     __atomic_sub_fetch(&mw_live, 1, __ATOMIC_RELAXED);
     mw_site_release(ps, MW_PS_COLD);
 }
@@ -487,28 +570,38 @@ void mw_promo_page_changed(struct mw_page *p)
         return;
     for (unsigned i = 0; i < MW_PROMO_SITES && p->promoted; i++) {
         struct mw_promo_site *ps = &mw_sites[i];
-        if (ps->page == p->addr && mw_site_claim(ps, MW_PS_LIVE))
-            mw_retire(ps, p);
+        int trusts = 0;
+        for (unsigned k = 0; k < ps->npages && !trusts; k++)
+            trusts = ps->pages[k] == p->addr;
+        if (trusts && mw_site_claim(ps, MW_PS_LIVE))
+            mw_retire(ps);
     }
 }
 
 void mw_promo_forget_code(uintptr_t start, uintptr_t end)
 {
-    if (!__atomic_load_n(&mw_live, __ATOMIC_RELAXED))
+    if (mw_mode == MW_PROMO_OFF)
         return;
     for (unsigned i = 0; i < MW_PROMO_SITES; i++) {
         struct mw_promo_site *ps = &mw_sites[i];
         if (ps->rip < start || ps->rip >= end)
             continue;
         if (mw_site_claim(ps, MW_PS_LIVE)) {
-            struct mw_page *p = mw_page_find(ps->page);
-            if (p && p->promoted)
-                p->promoted--;
+            for (unsigned k = 0; k < ps->npages; k++) {
+                struct mw_page *p = mw_page_find(ps->pages[k]);
+                if (p && p->promoted)
+                    p->promoted--;
+            }
             __atomic_sub_fetch(&mw_live, 1, __ATOMIC_RELAXED);
         }
-        ps->stub = NULL; /* the code is gone: nothing to write back */
-        ps->state = MW_PS_COLD;
+        /* The code is gone: nothing to write back; another object may come
+         * to these addresses, with other bytes. */
+        ps->npages = 0;
+        ps->ninsn = 0;
+        ps->stub = NULL;
         ps->faults = 0;
+        __atomic_store_n(&ps->len, 0, __ATOMIC_RELEASE);
+        mw_site_release(ps, MW_PS_COLD);
     }
 }
 
@@ -520,19 +613,7 @@ void mw_promo_after_fork_child(void)
         return;
     if (mw_patch_after_fork_child() != 0)
         mw_mode = MW_PROMO_OFF;
-    /* The second views still show the parent's memory: point them at the
-     * child's own alias of each page (backend_alias.c made new ones). */
-    for (unsigned i = 0; i < mw_nregions; i++) {
-        struct mw_promo_region *r = mw_regions[i];
-        for (unsigned v = 0; v < r->nviews; v++) {
-            struct mw_page *p = mw_page_find(r->views[v].page);
-            if (p && p->alias_page)
-                mw_sys_mremap(p->alias_page, 0, MW_PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, r->views[v].view);
-            else
-                mw_sys_mmap(r->views[v].view, MW_PAGE_SIZE, PROT_NONE,
-                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
-        }
-    }
+    mw_place_after_fork_child();
 }
 
 int mw_promo_site_bytes(unsigned index, uint64_t *rip, const uint8_t **bytes, unsigned *len)

@@ -58,9 +58,12 @@ enum mw_promo_mode mw_promo_mode(void);
  * and promote the site once it is hot.  Read access to the table is held. */
 void mw_promo_note(struct mw_thread *t, const struct mw_site *s, uintptr_t fault_addr);
 
-/* SIGTRAP: an int3 the patcher wrote while changing a site (patch.c); the
- * thread goes back to the site to run what is there now.  1 when it was. */
-int mw_promo_trap(const siginfo_t *info, ucontext_t *uc);
+/* SIGTRAP, SIGILL, or a SIGSEGV from #GP: a trap of the patcher's (patch.c)
+ * - an int3 written while a site changes (the thread goes back to the site
+ * to run what is there now), or a span jump's trapping byte a thread
+ * stopped between moved instructions resumed on (it goes on with the same
+ * instruction in the stub).  1 when it was. */
+int mw_promo_trap(int sig, const siginfo_t *info, ucontext_t *uc);
 
 /* A fault raised at a site that is (or was, or is being) promoted was
  * raised by its original instruction, whatever bytes are there now (the

@@ -140,58 +140,89 @@ static int mw_lea_operand(struct mw_out *o, int r, const struct mw_memop *m)
     return 0;
 }
 
-/* The site's instruction, its RIP-relative displacement (if any) aimed at
- * target from where it is placed; a copy of the original when target is 0. */
-static void mw_copy(struct mw_out *o, const struct mw_stub_plan *p, uintptr_t target, struct mw_stub_layout *l)
+/* The instruction's bytes, its RIP-relative displacement (if any) aimed at
+ * target from where it is placed, or at its own target when target is 0.
+ * A copy that may fault (l not NULL) is recorded, to be mapped back to the
+ * original instruction. */
+static void mw_copy(struct mw_out *o, const struct mw_stub_insn *p, unsigned which, uintptr_t target,
+                    struct mw_stub_layout *l)
 {
     unsigned start = o->n;
     if (l && l->ncopies < MW_STUB_COPIES)
-        l->copy[l->ncopies++] = start;
+        l->copy[l->ncopies++] = (struct mw_stub_copy){(uint16_t)start, (uint8_t)which};
+    else if (l)
+        o->overflow = 1;
     mw_obytes(o, p->bytes, p->len);
     if (p->disp_off && start + p->len <= MW_STUB_MAX) {
-        int32_t disp = (int32_t)(intptr_t)(target - (o->at + start + p->len));
+        int32_t orig;
+        memcpy(&orig, p->bytes + p->disp_off, 4);
+        uintptr_t to = target ? target : p->rip + p->len + (intptr_t)orig;
+        int32_t disp = (int32_t)(intptr_t)(to - (o->at + start + p->len));
         memcpy(o->code + start + p->disp_off, &disp, 4);
     }
 }
 
-/* The hit sequence (promote_hit.h): the engine does the access; MW_PROMO_HIT_DONE
- * bytes in, the way back; MW_PROMO_HIT_SLOW_OFFSET further, the fault path's
- * copy.  Returns where the pointer to the hit entry must be stored. */
-static unsigned mw_hit_sequence(struct mw_out *o, const struct mw_stub_plan *p, struct mw_stub_layout *l)
+/* Jumps to the end of the block (bound by mw_block_end). */
+struct mw_exits {
+    unsigned n;
+    unsigned at[4];
+};
+
+static void mw_exit_jmp(struct mw_out *o, struct mw_exits *x)
+{
+    mw_o1(o, 0xe9);
+    if (x->n < 4)
+        x->at[x->n++] = o->n;
+    else
+        o->overflow = 1;
+    mw_o32(o, 0);
+}
+
+static void mw_block_end(struct mw_out *o, const struct mw_exits *x)
+{
+    for (unsigned i = 0; i < x->n; i++)
+        mw_bind(o, x->at[i]);
+}
+
+/* The constants the stub reads RIP-relative, placed after its code. */
+struct mw_consts {
+    unsigned n;
+    unsigned fix[8 * MW_SPAN_MAX];
+    uint64_t value[8 * MW_SPAN_MAX];
+};
+
+static void mw_const_ref(struct mw_out *o, struct mw_consts *c, uint64_t value)
+{
+    if (c->n == sizeof c->fix / sizeof c->fix[0]) {
+        o->overflow = 1;
+        return;
+    }
+    c->fix[c->n] = o->n - 4;
+    c->value[c->n++] = value;
+}
+
+/* The hit sequence (promote_hit.h): the engine does the access; then the way
+ * on; MW_PROMO_HIT_SLOW_OFFSET further, the fault path's copy. */
+static void mw_hit_sequence(struct mw_out *o, const struct mw_stub_insn *p, unsigned which, struct mw_consts *c,
+                            struct mw_exits *x, struct mw_stub_layout *l)
 {
     unsigned start = o->n;
     mw_lea_rsp(o, -128);
-    mw_o1(o, 0x68); /* push imm32: the site's index */
+    mw_o1(o, 0x68); /* push imm32: the instruction's index */
     mw_o32(o, (int32_t)p->index);
     mw_o1(o, 0xff); /* call [rip + d] */
     mw_o1(o, 0x15);
-    unsigned ptr_at = o->n;
     mw_o32(o, 0);
+    mw_const_ref(o, c, (uint64_t)(uintptr_t)mw_promo_hit_entry);
     if (o->n - start != MW_PROMO_HIT_DONE)
         o->overflow = 1;
     mw_lea_rsp(o, 136);
-    mw_jmp(o, p->site + p->len);
+    mw_exit_jmp(o, x);
     if (o->n - start != MW_PROMO_HIT_DONE + MW_PROMO_HIT_SLOW_OFFSET)
         o->overflow = 1;
     mw_lea_rsp(o, 136);
-    mw_copy(o, p, p->disp_off ? p->ea : 0, l);
-    mw_jmp(o, p->site + p->len);
-    return ptr_at;
-}
-
-/* The constants a stub reads and the hit entry's address, after the code. */
-static void mw_tail(struct mw_out *o, const unsigned *fix, const uint64_t *value, unsigned n)
-{
-    while (o->n & 7)
-        mw_o1(o, 0xcc);
-    for (unsigned i = 0; i < n; i++) {
-        if (fix[i] + 4 <= MW_STUB_MAX) {
-            int32_t rel = (int32_t)(o->n - (fix[i] + 4));
-            memcpy(o->code + fix[i], &rel, 4);
-        }
-        for (int b = 0; b < 8; b++)
-            mw_o1(o, (uint8_t)(value[i] >> (8 * b)));
-    }
+    mw_copy(o, p, which, p->disp_off ? p->ea : 0, l);
+    mw_exit_jmp(o, x);
 }
 
 static int mw_pick_temp(int scratch)
@@ -199,12 +230,11 @@ static int mw_pick_temp(int scratch)
     return scratch == MW_RAX ? MW_RCX : MW_RAX;
 }
 
-static void mw_build_dynamic(struct mw_out *o, const struct mw_stub_plan *p, struct mw_stub_layout *l)
+static void mw_block_dynamic(struct mw_out *o, const struct mw_stub_insn *p, unsigned which, struct mw_consts *c,
+                             struct mw_exits *x, struct mw_stub_layout *l)
 {
     const struct mw_insn *in = p->in;
     int s = in->scratch, t = mw_pick_temp(s);
-    unsigned fix[6];
-    uint64_t value[6];
     mw_lea_rsp(o, -128);
     mw_o1(o, 0x9c); /* pushfq */
     mw_push(o, s);
@@ -215,25 +245,20 @@ static void mw_build_dynamic(struct mw_out *o, const struct mw_stub_plan *p, str
     }
     mw_mov_rr(o, t, s);
     mw_op_rip(o, 0x2b, t, 0); /* sub t, [page] */
-    fix[0] = o->n - 4;
-    value[0] = p->page;
+    mw_const_ref(o, c, p->page);
     mw_op_rip(o, 0x3b, t, 0); /* cmp t, [last whole start] */
-    fix[1] = o->n - 4;
-    value[1] = 4096 - in->mem.size;
+    mw_const_ref(o, c, 4096 - in->mem.size);
     unsigned to_other = mw_jcc_fwd(o, 0x7); /* ja: not all on the page */
     mw_op_rip(o, 0x3b, t, 0); /* cmp t, [window lo] */
-    fix[2] = o->n - 4;
-    value[2] = p->win_lo;
+    mw_const_ref(o, c, p->win_lo);
     unsigned to_miss = mw_jcc_fwd(o, 0x2); /* jb: below the window */
     mw_op_rip(o, 0x3b, t, 0); /* cmp t, [window hi] */
-    fix[3] = o->n - 4;
-    value[3] = p->win_hi;
+    mw_const_ref(o, c, p->win_hi);
     unsigned to_hit = mw_jcc_fwd(o, 0x2); /* jb: inside it */
     /* miss: the relocated instruction on the second view */
     mw_bind(o, to_miss);
     mw_op_rip(o, 0x03, s, 0); /* add s, [view - page] */
-    fix[4] = o->n - 4;
-    value[4] = p->view - p->page;
+    mw_const_ref(o, c, p->view - p->page);
     mw_pop(o, t);
     static const uint8_t push_flags_copy[] = {0xff, 0x74, 0x24, 0x08}; /* push qword [rsp+8] */
     mw_obytes(o, push_flags_copy, sizeof push_flags_copy);
@@ -241,44 +266,60 @@ static void mw_build_dynamic(struct mw_out *o, const struct mw_stub_plan *p, str
     mw_obytes(o, in->code, in->code_len);
     mw_mov_r_from_rsp(o, s);
     mw_lea_rsp(o, 16 + 128);
-    mw_jmp(o, p->site + p->len);
+    mw_exit_jmp(o, x);
     /* elsewhere: the original instruction where it points */
     mw_bind(o, to_other);
     mw_pop(o, t);
     mw_pop(o, s);
     mw_o1(o, 0x9d);
     mw_lea_rsp(o, 128);
-    mw_copy(o, p, 0, l);
-    mw_jmp(o, p->site + p->len);
+    mw_copy(o, p, which, 0, l);
+    mw_exit_jmp(o, x);
     /* in the window: the engine */
     mw_bind(o, to_hit);
     mw_pop(o, t);
     mw_pop(o, s);
     mw_o1(o, 0x9d);
     mw_lea_rsp(o, 128);
-    fix[5] = mw_hit_sequence(o, p, l);
-    value[5] = (uint64_t)(uintptr_t)mw_promo_hit_entry;
-    mw_tail(o, fix, value, 6);
+    mw_hit_sequence(o, p, which, c, x, l);
 }
 
-int mw_stub_build(uint8_t *code, uintptr_t at, const struct mw_stub_plan *p, struct mw_stub_layout *l)
+int mw_stub_build(uint8_t *code, uintptr_t at, const struct mw_stub_plan *plan, struct mw_stub_layout *l)
 {
     struct mw_out o = {.code = code, .at = at};
+    struct mw_consts c = {.n = 0};
     memset(l, 0, sizeof *l);
-    switch (p->kind) {
-    case MW_STUB_CONST_MISS:
-        mw_copy(&o, p, p->view + (p->ea - p->page), NULL);
-        mw_jmp(&o, p->site + p->len);
-        break;
-    case MW_STUB_CONST_HIT: {
-        unsigned fix = mw_hit_sequence(&o, p, l);
-        uint64_t entry = (uint64_t)(uintptr_t)mw_promo_hit_entry;
-        mw_tail(&o, &fix, &entry, 1);
-        break;
+    for (unsigned i = 0; i < plan->n && i < MW_SPAN_MAX; i++) {
+        const struct mw_stub_insn *p = &plan->insn[i];
+        struct mw_exits x = {.n = 0};
+        l->block[i] = o.n;
+        switch (p->kind) {
+        case MW_STUB_CONST_MISS:
+            mw_copy(&o, p, i, p->view + (p->ea - p->page), NULL); /* on the second view: cannot fault */
+            break;
+        case MW_STUB_CONST_HIT:
+            mw_hit_sequence(&o, p, i, &c, &x, l);
+            break;
+        case MW_STUB_DYNAMIC:
+            mw_block_dynamic(&o, p, i, &c, &x, l);
+            break;
+        case MW_STUB_RAW:
+            mw_copy(&o, p, i, 0, l);
+            break;
+        }
+        mw_block_end(&o, &x);
     }
-    case MW_STUB_DYNAMIC:
-        mw_build_dynamic(&o, p, l);
-        break;
+    mw_jmp(&o, plan->exit);
+    /* the constants, 8-byte aligned */
+    while (o.n & 7)
+        mw_o1(&o, 0xcc);
+    for (unsigned i = 0; i < c.n; i++) {
+        if (c.fix[i] + 4 <= MW_STUB_MAX) {
+            int32_t rel = (int32_t)(o.n - (c.fix[i] + 4));
+            memcpy(o.code + c.fix[i], &rel, 4);
+        }
+        for (int b = 0; b < 8; b++)
+            mw_o1(&o, (uint8_t)(c.value[i] >> (8 * b)));
     }
     l->len = o.n;
     return o.overflow ? -1 : 0;
