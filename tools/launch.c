@@ -5,6 +5,7 @@
  * on stderr and ends with the program's status.
  */
 #include "tools/launch.h"
+#include "tools/static.h"
 #include "tools/tally.h"
 #include "tools/usage.h"
 #include "tools/util.h"
@@ -159,7 +160,8 @@ static void mwt_set_environment(struct mwt_launch *l, const char *lib)
         mwt_setenv("MEMWATCH_JITDUMP", "1");
     if (l->syscalls)
         mwt_setenv("MEMWATCH_SYSCALLS", l->syscalls);
-    mwt_set_preload(lib);
+    if (lib) /* NULL: a static program, served by the agent instead */
+        mwt_set_preload(lib);
 }
 
 /* The progress line: rewritten in place on the terminal every tick. */
@@ -208,7 +210,11 @@ int mwt_launch_main(int argc, char **argv)
     char *lib = mwt_find_library();
     if (!lib)
         return 125;
-    mwt_set_environment(&l, lib);
+    struct mwt_agent_launch agent;
+    bool is_static = mwt_static_launch_prepare(&l, &agent);
+    mwt_set_environment(&l, is_static ? NULL : lib);
+    if (is_static)
+        mwt_static_launch_ready(&agent);
     mwt_tally_snapshot(&t, l.dump_abs);
     struct mwt_progress p = { &t, 0 };
     bool show = !l.quiet && isatty(STDERR_FILENO);
