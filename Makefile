@@ -33,10 +33,10 @@ TOOL_HDR := $(wildcard tools/*.h) $(wildcard inject/*.h) core/sys.h core/gate.h
 # plus agent/, built freestanding and position-independent, one image with
 # no libc and only R_X86_64_RELATIVE relocations (checked below).
 AGENT_SRC := core/arena.c core/fmt.c core/log.c core/mem.c core/sigaction_raw.c core/syscall_gate.c \
-             trampoline/table.c trampoline/chain.c trampoline/onstack.c trampoline/fault_install.c \
+             trampoline/table.c trampoline/chain.c trampoline/onstack.c trampoline/fault_install.c trampoline/maps.c \
              $(wildcard trampoline/index.c) \
              preload/wx.c preload/dump.c preload/jitdump.c preload/interpose_mem.c preload/config.c \
-             preload/seccomp.c preload/sys_trap.c preload/sigview.c preload/adopt.c preload/exec_follow.c \
+             preload/seccomp.c preload/sys_trap.c preload/sigview.c preload/adopt.c preload/exec_follow.c preload/loader.c \
              $(wildcard inject/*.c) $(wildcard agent/*.c)
 AGENT_OBJ := $(patsubst %.c,$(BUILD)/agent-obj/%.o,$(AGENT_SRC))
 CFLAGS_AGENT := $(CSTD) $(OPT) $(WARN) -fPIC -fvisibility=hidden -D_GNU_SOURCE -DMW_AGENT -ffreestanding \

@@ -31,6 +31,10 @@ __attribute__((visibility("default"))) long mw_agent_start(const char *config)
 {
     if (mw_agent_started)
         return MW_AGENT_ALREADY;
+    /* Before any other call: an image that inherited the filter across exec
+     * would have them trapped, with no handler yet. */
+    if (mw_syscall_gate_take() != 0)
+        return MW_AGENT_NO_FILTER;
     if (mw_config_adopt(config) != 0)
         return MW_AGENT_BAD_CONFIG;
     mw_fault_set_self_text((uintptr_t)__ehdr_start, (uintptr_t)etext);

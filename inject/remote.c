@@ -61,6 +61,9 @@ static int mw_raised_by_our_code(const siginfo_t *si)
 /* Resumes with req and waits until the thread stops at `until` (rip after
  * our single step, or after the gate's int3), passing our own code's
  * signals on and holding every other. */
+/* mw_run_until's "the step has not moved" (see mw_run_regs). */
+#define MW_INJ_AGAIN ((enum mw_inj)-1)
+
 static enum mw_inj mw_run_until(struct mw_tracee *t, long req, uint64_t until, unsigned ms)
 {
     long sig = 0;
@@ -84,6 +87,8 @@ static enum mw_inj mw_run_until(struct mw_tracee *t, long req, uint64_t until, u
                 return MW_INJ_GONE;
             if (regs.rip == until)
                 return MW_INJ_OK;
+            if (req == PTRACE_SINGLESTEP && regs.rip == until - 2)
+                return MW_INJ_AGAIN;
             if (req == PTRACE_SINGLESTEP) {
                 t->errno_value = EFAULT;
                 return MW_INJ_FAILED; /* stepped somewhere else: the instruction is not ours */
@@ -147,12 +152,19 @@ static enum mw_inj mw_run_regs(struct mw_tracee *t, struct user_regs_struct *r, 
 {
     r->orig_rax = (uint64_t)-1;
     r->eflags &= ~(MW_FLAG_TF | MW_FLAG_DF);
-    long p = mw_ptrace(PTRACE_SETREGS, t->tid, 0, (uint64_t)r);
-    if (p != 0)
-        return mw_err(t, p);
-    enum mw_inj e = mw_run_until(t, req, until, ms);
+    enum mw_inj e = MW_INJ_AGAIN;
+    long p = 0;
+    /* Resumed from a stop inside a system call (the exec event), the first
+     * step only reports that call's end - which also wrote its result over
+     * our rax: set the registers again and take the step again. */
+    for (int tries = 0; e == MW_INJ_AGAIN && tries < 2; tries++) {
+        p = mw_ptrace(PTRACE_SETREGS, t->tid, 0, (uint64_t)r);
+        if (p != 0)
+            return mw_err(t, p);
+        e = mw_run_until(t, req, until, ms);
+    }
     if (e != MW_INJ_OK)
-        return e;
+        return e == MW_INJ_AGAIN ? mw_err(t, -EFAULT) : e;
     p = mw_ptrace(PTRACE_GETREGS, t->tid, 0, (uint64_t)r);
     if (p != 0)
         return mw_err(t, p);
@@ -163,7 +175,7 @@ static enum mw_inj mw_run_regs(struct mw_tracee *t, struct user_regs_struct *r, 
 enum mw_inj mw_remote_syscall(struct mw_tracee *t, long *result, long nr, long a0, long a1, long a2, long a3,
                               long a4, long a5)
 {
-    uint64_t at, rax = 0;
+    uint64_t at = 0, rax = 0;
     enum mw_inj e = mw_tracee_take(t);
     if (e == MW_INJ_OK)
         e = mw_syscall_site(t, &at);
@@ -224,7 +236,8 @@ static int mw_has_our_gate(struct mw_tracee *t)
 {
     static const unsigned char code[] = MW_GATE_CODE;
     unsigned char have[sizeof code];
-    if (mw_remote_read(t, have, MW_GATE_ADDR, sizeof have) != MW_INJ_OK)
+    struct iovec l = {have, sizeof have}, r = {(void *)MW_GATE_ADDR, sizeof have};
+    if (MW_SYS6(SYS_process_vm_readv, t->pid, &l, 1, &r, 1, 0) != (long)sizeof have)
         return 0;
     for (unsigned i = 0; i < sizeof code; i++)
         if (have[i] != code[i])

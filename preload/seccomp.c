@@ -57,6 +57,7 @@
 #include "core/sys.h"
 #include "preload/config.h"
 #include "preload/lifecycle.h"
+#include "preload/loader.h"
 #include "preload/seccomp.h"
 #include "preload/sys_trap.h"
 #include "trampoline/fault.h"
@@ -75,11 +76,13 @@ static int mw_gate_is_ours(void)
            memcmp(have, code, sizeof code) == 0;
 }
 
-static int mw_gate_map(void)
+int mw_syscall_gate_take(void)
 {
     static const unsigned char code[] = MW_GATE_CODE;
-    if (mw_gate_is_ours())
+    if (mw_gate_is_ours()) {
+        mw_syscall_gate = MW_GATE_ADDR;
         return 0;
+    }
     long fd = mw_sys_memfd_create(MW_GATE_NAME, MFD_CLOEXEC);
     if (fd < 0)
         return (int)fd;
@@ -93,6 +96,8 @@ static int mw_gate_map(void)
         rc = mw_sys_failed((long)p) ? (long)p : (uintptr_t)p == MW_GATE_ADDR ? 0 : -EEXIST;
     }
     mw_sys_close((int)fd);
+    if (rc == 0)
+        mw_syscall_gate = MW_GATE_ADDR;
     return (int)rc;
 }
 
@@ -216,14 +221,15 @@ enum mw_trap_status mw_syscalls_status(void) { return mw_trap_state; }
 static enum mw_trap_status mw_syscalls_start_as(int full)
 {
     const char *what = full ? "memwatch" : "MEMWATCH_SYSCALLS=trap";
-    int rc = mw_gate_map();
+    int rc = mw_syscall_gate_take();
     if (rc != 0) {
         mw_warn("%s: cannot map the syscall gate at %p: %s; direct system calls are not watched", what,
                 (void *)MW_GATE_ADDR, mw_strerror(-rc));
         return MW_TRAP_NO_GATE;
     }
-    mw_syscall_gate = MW_GATE_ADDR;
     mw_fault_set_sys_hook(mw_sys_trap);
+    if (full)
+        mw_loader_find();
     if (mw_fault_install_signal(SIGSYS) != 0) {
         rc = -EINVAL;
     } else if (full && mw_sys_trap_filter_present()) {

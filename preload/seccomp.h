@@ -17,4 +17,10 @@ enum mw_trap_status {
 
 enum mw_trap_status mw_syscalls_status(void);
 
+/* Maps the syscall gate (core/gate.h), or finds ours already there (the
+ * injector makes it first), and makes the library's own calls go through
+ * it.  0 or -errno.  An image that inherited the full filter must do this
+ * before any other call it makes. */
+int mw_syscall_gate_take(void);
+
 #endif

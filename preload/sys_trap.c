@@ -3,7 +3,8 @@
  * (SIGSYS, seccomp.c), carried out for the program as the kernel would have
  * done it, through the same code the interposers use:
  *
- *   mmap, mprotect, pkey_mprotect, munmap, mremap   interpose_mem.c
+ *   mmap, mprotect, pkey_mprotect, munmap, mremap   interpose_mem.c (the
+ *                                                    loader's mmap: loader.h)
  *   rt_sigaction, rt_sigprocmask, sigaltstack        sigview.c
  *   execve, execveat                                 exec_follow.c
  *   fork, clone without CLONE_VM (a fork)            here, around lifecycle's
@@ -17,12 +18,14 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "core/sys.h"
 #include "preload/exec_follow.h"
 #include "preload/interpose_mem.h"
 #include "preload/lifecycle.h"
+#include "preload/loader.h"
 #include "preload/seccomp.h"
 #include "preload/sigview.h"
 
@@ -38,6 +41,19 @@ int mw_sys_trap_filter_present(void)
     mw_probe_seen = 0;
     MW_SYS4(SYS_rt_sigprocmask, SIG_BLOCK, &mw_probe_set, NULL, 8); /* not through the gate: trapped */
     return mw_probe_seen;
+}
+
+/* The loader mapping a library's code is no code of the program's: the
+ * table only forgets what the mapping replaces (loader.h). */
+static long mw_trap_mmap(const long a[6], uintptr_t ip)
+{
+    const int wx = PROT_WRITE | PROT_EXEC;
+    if (!mw_loader_owns(ip) || ((int)a[2] & wx) == wx)
+        return mw_mem_mmap((void *)a[0], (size_t)a[1], (int)a[2], (int)a[3], (int)a[4], a[5]);
+    long r = (long)mw_sys_mmap((void *)a[0], (size_t)a[1], (int)a[2], (int)a[3], (int)a[4], a[5]);
+    if (!mw_sys_failed(r))
+        mw_mem_unmapped((uintptr_t)r, (uintptr_t)r + (((size_t)a[1] + 4095) & ~(size_t)4095));
+    return r;
 }
 
 /* A fork made here, with the table held across it: the child's copy is
@@ -62,7 +78,7 @@ int mw_sys_trap(siginfo_t *info, ucontext_t *uc)
     long r;
     switch (info->si_syscall) {
     case SYS_mmap:
-        r = mw_mem_mmap((void *)a[0], (size_t)a[1], (int)a[2], (int)a[3], (int)a[4], a[5]);
+        r = mw_trap_mmap(a, (uintptr_t)g[REG_RIP]);
         break;
     case SYS_mprotect:
         r = mw_mem_protect((void *)a[0], (size_t)a[1], (int)a[2], -1);
