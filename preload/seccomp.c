@@ -11,8 +11,9 @@
  *    process, or the agent in a statically linked one: config "adopted"):
  *    the filter traps every call the engine must see - mmap that is W+X or
  *    MAP_FIXED, every mprotect, pkey_mprotect, munmap and mremap,
- *    rt_sigaction, rt_sigprocmask and sigaltstack that set something,
- *    execve/execveat, and fork (clone without CLONE_VM or a new stack).
+ *    rt_sigaction, rt_sigprocmask and sigaltstack (a query too: the
+ *    program's view answers), execve/execveat, and fork (clone without
+ *    CLONE_VM or a new stack).
  * Calls from the syscall gate (core/gate.h), which the library and the
  * agent use for their own, always pass; so does mapping the gate itself.
  * The SIGSYS handler (sys_trap.c) carries a trapped call out through the
@@ -156,7 +157,7 @@ static int mw_filter_install_exec_only(void)
 static int mw_filter_install_full(void)
 {
     const __u32 gate_hi = (__u32)(MW_GATE_ADDR >> 32), gate_lo = (__u32)MW_GATE_ADDR;
-    enum { NR = 7, MMAP = 21, MASK = 30, ALTSTACK = 34, CLONE = 38, TRAP = 44, ALLOW = 45 };
+    enum { NR = 7, MMAP = 21, CLONE = 30, TRAP = 36, ALLOW = 37 };
     const struct sock_filter f[] = {
         /* 0 */ MW_LD(offsetof(struct seccomp_data, arch)),
         /* 1 */ MW_JMP(1, BPF_JEQ, AUDIT_ARCH_X86_64, 2, ALLOW),
@@ -176,8 +177,9 @@ static int mw_filter_install_full(void)
         /* 14 */ MW_JMP(14, BPF_JEQ, SYS_execve, TRAP, 15),
         /* 15 */ MW_JMP(15, BPF_JEQ, SYS_execveat, TRAP, 16),
         /* 16 */ MW_JMP(16, BPF_JEQ, SYS_fork, TRAP, 17),
-        /* 17 */ MW_JMP(17, BPF_JEQ, SYS_rt_sigprocmask, MASK, 18),
-        /* 18 */ MW_JMP(18, BPF_JEQ, SYS_sigaltstack, ALTSTACK, 19),
+        /* 17: the mask and the alternate stack, set or asked: the program's view answers */
+        /* 17 */ MW_JMP(17, BPF_JEQ, SYS_rt_sigprocmask, TRAP, 18),
+        /* 18 */ MW_JMP(18, BPF_JEQ, SYS_sigaltstack, TRAP, 19),
         /* 19 */ MW_JMP(19, BPF_JEQ, SYS_clone, CLONE, 20),
         /* 20 */ MW_RET(SECCOMP_RET_ALLOW),
         /* 21 MMAP: mapping the gate itself passes (a new image gets one) */
@@ -190,25 +192,15 @@ static int mw_filter_install_full(void)
         /* 27 */ MW_JMP(27, BPF_JEQ, PROT_WRITE | PROT_EXEC, TRAP, 28),
         /* 28 */ MW_LD(MW_ARG_LO(3)),
         /* 29 */ MW_JMP(29, BPF_JSET, MAP_FIXED | MAP_FIXED_NOREPLACE, TRAP, ALLOW),
-        /* 30 MASK: rt_sigprocmask that sets a mask */
-        /* 30 */ MW_LD(MW_ARG_LO(1)),
-        /* 31 */ MW_JMP(31, BPF_JEQ, 0, 32, TRAP),
-        /* 32 */ MW_LD(MW_ARG_HI(1)),
-        /* 33 */ MW_JMP(33, BPF_JEQ, 0, ALLOW, TRAP),
-        /* 34 ALTSTACK: sigaltstack that sets a stack */
-        /* 34 */ MW_LD(MW_ARG_LO(0)),
-        /* 35 */ MW_JMP(35, BPF_JEQ, 0, 36, TRAP),
-        /* 36 */ MW_LD(MW_ARG_HI(0)),
-        /* 37 */ MW_JMP(37, BPF_JEQ, 0, ALLOW, TRAP),
-        /* 38 CLONE: a new process on the same stack (fork); threads pass */
-        /* 38 */ MW_LD(MW_ARG_LO(0)),
-        /* 39 */ MW_JMP(39, BPF_JSET, CLONE_VM, ALLOW, 40),
-        /* 40 */ MW_LD(MW_ARG_LO(1)),
-        /* 41 */ MW_JMP(41, BPF_JEQ, 0, 42, ALLOW),
-        /* 42 */ MW_LD(MW_ARG_HI(1)),
-        /* 43 */ MW_JMP(43, BPF_JEQ, 0, TRAP, ALLOW),
-        /* 44 */ MW_RET(SECCOMP_RET_TRAP | MW_TRAP_DATA),
-        /* 45 */ MW_RET(SECCOMP_RET_ALLOW),
+        /* 30 CLONE: a new process on the same stack (fork); threads pass */
+        /* 30 */ MW_LD(MW_ARG_LO(0)),
+        /* 31 */ MW_JMP(31, BPF_JSET, CLONE_VM, ALLOW, 32),
+        /* 32 */ MW_LD(MW_ARG_LO(1)),
+        /* 33 */ MW_JMP(33, BPF_JEQ, 0, 34, ALLOW),
+        /* 34 */ MW_LD(MW_ARG_HI(1)),
+        /* 35 */ MW_JMP(35, BPF_JEQ, 0, TRAP, ALLOW),
+        /* 36 */ MW_RET(SECCOMP_RET_TRAP | MW_TRAP_DATA),
+        /* 37 */ MW_RET(SECCOMP_RET_ALLOW),
     };
     _Static_assert(sizeof f / sizeof f[0] == ALLOW + 1, "labels out of step with the program");
     return mw_filter_load(f, sizeof f / sizeof f[0]);
