@@ -41,9 +41,10 @@ struct mw_tracee {
     int tid;                        /* the thread we stopped */
     int pid;                        /* its process */
     int wait_any;                   /* wait for any tracee (an exec changes the id) */
-    int seized;                     /* PTRACE_SEIZE (else PTRACE_TRACEME) */
+    int seized;                     /* ours to release: seized (or stopped by TRACEME) */
     int taken;                      /* registers saved */
     int gate;                       /* the gate exists in the process */
+    int gate_made;                  /* ... because we made it */
     struct user_regs_struct saved;  /* as found */
     unsigned char *xstate;          /* the FPU/vector state as found (mmap'd) */
     size_t xstate_len, xstate_cap;
@@ -59,9 +60,9 @@ struct mw_tracee {
 /* Stops thread tid of process pid: PTRACE_SEIZE (with options) and
  * PTRACE_INTERRUPT, waiting up to ms for the stop. */
 enum mw_inj mw_tracee_seize(struct mw_tracee *t, int pid, int tid, unsigned long options, unsigned ms);
-/* A thread already in a ptrace stop of ours (PTRACE_TRACEME's stop at
- * exec, a seized thread's exec event): just remember it. */
-void mw_tracee_stopped(struct mw_tracee *t, int pid, int tid, int seized);
+/* A thread already traced by us (PTRACE_TRACEME's child, a thread seized
+ * to wait for its exec): just remember it. */
+void mw_tracee_stopped(struct mw_tracee *t, int pid, int tid);
 /* Saves what the thread was doing (idempotent); needed before running
  * anything in it. */
 enum mw_inj mw_tracee_take(struct mw_tracee *t);
@@ -91,6 +92,8 @@ enum mw_inj mw_remote_alloc(struct mw_tracee *t, size_t n, uint64_t *addr);
 enum mw_inj mw_remote_free(struct mw_tracee *t, uint64_t addr, size_t n);
 /* Gives the process the syscall gate (core/gate.h), unless it has ours. */
 enum mw_inj mw_remote_make_gate(struct mw_tracee *t);
+/* Takes away the gate mw_remote_make_gate made (an attach that failed). */
+void mw_remote_drop_gate(struct mw_tracee *t);
 
 /* Maps the agent image at path into the process and runs its entry point
  * with config; *agent_status is what it returned (agent/agent.h).  A start

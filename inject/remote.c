@@ -277,7 +277,14 @@ enum mw_inj mw_remote_make_gate(struct mw_tracee *t)
     if (fd >= 0)
         mw_remote_syscall(t, &r, SYS_close, fd, 0, 0, 0, 0, 0);
     if (e == MW_INJ_OK)
-        t->gate = 1;
+        t->gate = t->gate_made = 1;
     mw_remote_free(t, page, 4096);
     return e;
+}
+
+void mw_remote_drop_gate(struct mw_tracee *t)
+{
+    long r;
+    if (t->gate_made && mw_remote_syscall(t, &r, SYS_munmap, (long)MW_GATE_ADDR, MW_GATE_SIZE, 0, 0, 0, 0) == MW_INJ_OK)
+        t->gate = t->gate_made = 0;
 }

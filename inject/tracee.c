@@ -74,17 +74,20 @@ enum mw_inj mw_tracee_wait(struct mw_tracee *t, unsigned ms, int *status)
 
 enum mw_inj mw_tracee_seize(struct mw_tracee *t, int pid, int tid, unsigned long options, unsigned ms)
 {
-    *t = (struct mw_tracee){.pid = pid, .tid = tid, .seized = 1};
+    *t = (struct mw_tracee){.pid = pid, .tid = tid};
     long r = mw_ptrace(PTRACE_SEIZE, tid, 0, options);
     if (r != 0)
         return mw_fail(t, r);
+    t->seized = 1;
     r = mw_ptrace(PTRACE_INTERRUPT, tid, 0, 0);
     if (r != 0)
         return mw_fail(t, r);
     int status;
     enum mw_inj w = mw_tracee_wait(t, ms, &status);
-    if (w == MW_INJ_TIMEOUT) /* never stopped: let it go untouched */
+    if (w == MW_INJ_TIMEOUT) { /* never stopped: let it go untouched */
         mw_ptrace(PTRACE_DETACH, tid, 0, 0);
+        t->seized = 0;
+    }
     /* A signal-delivery stop that came first is a stop as good as ours:
      * the signal is held (our interrupt shows up later and is passed by). */
     if (w == MW_INJ_OK && (status >> 16) == 0 && WSTOPSIG(status) != SIGTRAP &&
@@ -94,9 +97,9 @@ enum mw_inj mw_tracee_seize(struct mw_tracee *t, int pid, int tid, unsigned long
     return w;
 }
 
-void mw_tracee_stopped(struct mw_tracee *t, int pid, int tid, int seized)
+void mw_tracee_stopped(struct mw_tracee *t, int pid, int tid)
 {
-    *t = (struct mw_tracee){.pid = pid, .tid = tid, .seized = seized};
+    *t = (struct mw_tracee){.pid = pid, .tid = tid, .seized = 1};
 }
 
 enum mw_inj mw_tracee_take(struct mw_tracee *t)
@@ -156,6 +159,7 @@ enum mw_inj mw_tracee_release(struct mw_tracee *t)
     if (t->xstate)
         mw_sys_munmap(t->xstate, t->xstate_cap);
     t->xstate = NULL;
+    t->seized = 0;
     rc = rc ? rc : r;
     return rc ? mw_fail(t, rc) : MW_INJ_OK;
 }

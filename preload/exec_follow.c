@@ -76,7 +76,7 @@ __attribute__((noreturn)) static void mw_helper(int pid, int tid, int in, int ou
     if (mw_receive(in, MW_HANDSHAKE_MS) == MW_MSG_GO)
         r = MW_SYS4(SYS_ptrace, PTRACE_SEIZE, tid, 0, PTRACE_O_TRACEEXEC);
     mw_send(out, r == 0 ? MW_MSG_SEIZED : MW_MSG_REFUSED);
-    mw_tracee_stopped(&t, pid, tid, 1);
+    mw_tracee_stopped(&t, pid, tid);
     t.wait_any = 1; /* an exec by another thread than the leader changes its id */
     for (unsigned waited = 0; r == 0 && waited < MW_FOLLOW_MS; waited += 10) {
         int ws;

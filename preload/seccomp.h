@@ -22,5 +22,7 @@ enum mw_trap_status mw_syscalls_status(void);
  * it.  0 or -errno.  An image that inherited the full filter must do this
  * before any other call it makes. */
 int mw_syscall_gate_take(void);
+/* Is our gate mapped (by us, or by the injector)? */
+int mw_syscall_gate_present(void);
 
 #endif

@@ -16,6 +16,7 @@ struct mwt_launch {
     const char *syscalls;   /* --syscalls, or NULL */
     bool no_capture, jitdump, quiet;
     char **argv;            /* the program and its arguments */
+    int pid;                /* --pid: attach to this running process instead */
 };
 
 int mwt_launch_main(int argc, char **argv);

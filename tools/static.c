@@ -114,8 +114,7 @@ void mwt_static_child_before_exec(void)
     ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 }
 
-/* Says what the agent's start returned. */
-static const char *mwt_agent_status_text(long status)
+const char *mwt_agent_status_text(long status)
 {
     switch (status) {
     case MW_AGENT_ALREADY:
@@ -125,7 +124,7 @@ static const char *mwt_agent_status_text(long status)
     case MW_AGENT_NO_HANDLER:
         return "the kernel refused the agent's signal handler";
     case MW_AGENT_NO_DUMP_DIR:
-        return "the dump directory cannot be made or opened";
+        return "the process cannot make or write the dump directory (it runs as another user?)";
     case MW_AGENT_NO_FILTER:
         return "the kernel refused the agent's seccomp filter (or the syscall gate's address is taken)";
     default:
@@ -146,7 +145,7 @@ void mwt_static_after_exec(pid_t pid, const char *prog, const struct mwt_agent_l
     struct mw_tracee t;
     int status;
     long agent_status = -1;
-    mw_tracee_stopped(&t, pid, pid, 0);
+    mw_tracee_stopped(&t, pid, pid);
     enum mw_inj e = mw_tracee_wait(&t, MWT_EXEC_STOP_MS, &status);
     if (e == MW_INJ_OK && !(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP))
         e = MW_INJ_FAILED;

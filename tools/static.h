@@ -38,6 +38,9 @@ void mwt_static_launch_ready(struct mwt_agent_launch *a);
  * environment (the launcher has set them), and MEMWATCH_AGENT. */
 char *mwt_agent_config(const char *agent);
 
+/* What the agent's start returned (agent/agent.h), in words. */
+const char *mwt_agent_status_text(long status);
+
 /* In the child, right before exec: be traced, so the exec stops. */
 void mwt_static_child_before_exec(void);
 /* In memwatch once the exec happened: the agent goes in, the child runs
