@@ -2,7 +2,8 @@
 #
 #   make                 build/libmemwatch.so, build/memwatch and build/memwatch-agent.so
 #   make test            every test, ending with "N passed, N failed"
-#   make bench           the fault-cost table (ratios to a bare SIGSEGV round trip)
+#   make bench           the fault-cost table (ratios to a bare SIGSEGV round trip), and the
+#                        static-program capture cycle (ratios to the in-process floor)
 #   make demo            the bundled expression JIT under the launcher, then its report
 #   make fuzz            the whole differential corpus (see test/diff/)
 #   make sanitize        the library with UBSan and the tests that allow ASan
@@ -95,6 +96,7 @@ test: all
 
 bench: all
 	@sh bench/run.sh
+	@sh bench/static.sh
 
 demo: all
 	@sh examples/demo.sh

@@ -8,6 +8,7 @@
  */
 #include "preload/lifecycle.h"
 
+#include "agent/thread.h"
 #include "trampoline/thread.h"
 
 static mw_sigmask_t mw_fork_saved; /* the forking thread's: one fork at a time (table held) */
@@ -18,6 +19,7 @@ void mw_fork_prepare(void)
     mw_sigblock_all(&saved);
     mw_write_begin();
     mw_fork_saved = saved;
+    mw_agent_thread_forking();
 }
 
 void mw_fork_parent(void)

@@ -6,11 +6,16 @@
  * so a thread's state is found by its thread id in an open-addressing table,
  * made at the thread's first signal and never released by the thread (the
  * agent does not see threads end): a slot whose thread is gone is taken
- * back when the table fills.  The table lock is one re-entrant spinlock
- * for readers and writers alike: a capture holds it as a writer anyway, and
- * the agent's only reader (the fault entry) holds it for one lookup.
+ * back when the table fills.  The table lock is one spinlock for readers
+ * and writers alike: a capture holds it as a writer anyway, and the agent's
+ * only reader (the fault entry) holds it for one lookup.  Nothing the agent
+ * runs takes it twice (the library's big-reader lock allows that; the
+ * agent's calls never nest), so it needs no owner - and no gettid, which is
+ * a system call here, not a TLS read.
  */
 #include "trampoline/thread.h"
+
+#include "agent/thread.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -25,8 +30,10 @@ static struct mw_thread *mw_slots[MW_SLOTS];
 static unsigned mw_used;
 static mw_spin_t mw_slots_lock;
 
-static volatile int mw_lock_owner; /* thread id holding the table, 0 */
-static int mw_lock_depth;
+static mw_spin_t mw_table_spin;
+static int mw_forking_tid;
+
+void mw_agent_thread_forking(void) { mw_forking_tid = (int)mw_sys_gettid(); }
 
 void mw_sigblock_all(mw_sigmask_t *old)
 {
@@ -116,10 +123,10 @@ void mw_thread_detach(void) {}
 
 void mw_thread_after_fork_child(void)
 {
-    /* The forking thread (now with the child's pid as its id) is the only
-     * one left; the lock may have been copied held by another. */
+    /* The forking thread is the only one left, and it held the table across
+     * the fork (agent/lifecycle.c), as its parent self still does. */
     struct mw_thread *self = NULL;
-    int parent_tid = mw_lock_owner;
+    int parent_tid = mw_forking_tid;
     for (unsigned i = 0; i < MW_SLOTS; i++) {
         struct mw_thread *t = mw_slots[i];
         mw_slots[i] = NULL;
@@ -130,8 +137,7 @@ void mw_thread_after_fork_child(void)
     }
     mw_slots_lock.held = 0;
     mw_used = 0;
-    mw_lock_owner = 0;
-    mw_lock_depth = 0;
+    mw_table_spin.held = 0;
     if (self) {
         self->tid = (int)mw_sys_gettid();
         mw_insert_locked(self);
@@ -140,30 +146,11 @@ void mw_thread_after_fork_child(void)
 
 /* --- the table lock ------------------------------------------------------- */
 
-void mw_write_begin(void)
-{
-    int me = (int)mw_sys_gettid();
-    if (__atomic_load_n(&mw_lock_owner, __ATOMIC_ACQUIRE) == me) {
-        mw_lock_depth++;
-        return;
-    }
-    int free = 0;
-    while (!__atomic_compare_exchange_n(&mw_lock_owner, &free, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-        free = 0;
-        __builtin_ia32_pause();
-    }
-}
+void mw_write_begin(void) { mw_spin_lock(&mw_table_spin); }
 
-void mw_write_end(void)
-{
-    if (mw_lock_depth > 0) {
-        mw_lock_depth--;
-        return;
-    }
-    __atomic_store_n(&mw_lock_owner, 0, __ATOMIC_RELEASE);
-}
+void mw_write_end(void) { mw_spin_unlock(&mw_table_spin); }
 
-int mw_write_held(void) { return __atomic_load_n(&mw_lock_owner, __ATOMIC_ACQUIRE) == (int)mw_sys_gettid(); }
+int mw_write_held(void) { return __atomic_load_n(&mw_table_spin.held, __ATOMIC_ACQUIRE) != 0; }
 
 void mw_write_downgrade(void) {}
 

@@ -66,8 +66,11 @@ void mw_tracee_stopped(struct mw_tracee *t, int pid, int tid);
 /* Saves what the thread was doing (idempotent); needed before running
  * anything in it. */
 enum mw_inj mw_tracee_take(struct mw_tracee *t);
-/* Puts back everything that mw_tracee_take saved and any byte changed, lets
- * the thread go (held signals delivered) and forgets it. */
+/* Puts back everything that mw_tracee_take saved and any byte changed; the
+ * thread stays stopped (the next run saves afresh). */
+enum mw_inj mw_tracee_restore(struct mw_tracee *t);
+/* mw_tracee_restore, then lets the thread go (held signals delivered) and
+ * forgets it. */
 enum mw_inj mw_tracee_release(struct mw_tracee *t);
 
 /* Waits up to ms for the thread's next ptrace stop; *status as wait4 gives

@@ -140,12 +140,12 @@ static long mw_deliver_held(struct mw_tracee *t)
     return t->deferred[0].si_signo;
 }
 
-enum mw_inj mw_tracee_release(struct mw_tracee *t)
+enum mw_inj mw_tracee_restore(struct mw_tracee *t)
 {
     long rc = 0;
     if (t->scratch_at) {
         rc = mw_ptrace(PTRACE_POKEDATA, t->tid, t->scratch_at, t->scratch_word);
-        t->scratch_at = 0;
+        t->scratch_at = t->syscall_at = 0; /* the poked `syscall` is gone */
     }
     if (t->taken) {
         struct iovec iov = {t->xstate, t->xstate_len};
@@ -154,14 +154,19 @@ enum mw_inj mw_tracee_release(struct mw_tracee *t)
         rc = rc ? rc : r1 ? r1 : r2;
         t->taken = 0;
     }
+    return rc ? mw_fail(t, rc) : MW_INJ_OK;
+}
+
+enum mw_inj mw_tracee_release(struct mw_tracee *t)
+{
+    enum mw_inj e = mw_tracee_restore(t);
     long sig = mw_deliver_held(t);
     long r = mw_ptrace(PTRACE_DETACH, t->tid, 0, (uint64_t)sig);
     if (t->xstate)
         mw_sys_munmap(t->xstate, t->xstate_cap);
     t->xstate = NULL;
     t->seized = 0;
-    rc = rc ? rc : r;
-    return rc ? mw_fail(t, rc) : MW_INJ_OK;
+    return e != MW_INJ_OK ? e : r ? mw_fail(t, r) : MW_INJ_OK;
 }
 
 const char *mw_inj_text(enum mw_inj r)

@@ -56,21 +56,28 @@ static int mw_consider(const struct mw_maps_line *m, void *arg)
     return 0;
 }
 
-/* The pages of [start, end) the table does not know yet, in runs, get
- * prot through the interposers' mprotect: tracked, dirty. */
-static void mw_adopt_range(uintptr_t start, uintptr_t end, int prot)
+static int mw_page_known(uintptr_t a)
 {
     mw_sigmask_t saved;
     mw_table_lock(&saved);
+    int known = mw_page_find(a) != NULL;
+    mw_table_unlock(&saved);
+    return known;
+}
+
+/* The pages of [start, end) the table does not know yet, in runs, get
+ * prot through the interposers' mprotect: tracked, dirty.  (The lock is
+ * not held across it: the agent's lock does not nest.) */
+static void mw_adopt_range(uintptr_t start, uintptr_t end, int prot)
+{
     uintptr_t run = start;
     for (uintptr_t a = start; a <= end; a += MW_PAGE_SIZE) {
-        if (a < end && !mw_page_find(a))
+        if (a < end && !mw_page_known(a))
             continue;
         if (run < a)
             mw_mem_protect((void *)run, a - run, prot, -1);
         run = a + MW_PAGE_SIZE;
     }
-    mw_table_unlock(&saved);
 }
 
 long mw_adopt_executable_memory(void)
