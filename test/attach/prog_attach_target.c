@@ -5,12 +5,25 @@
  * a byte arrives: rewrites that page (version 2), makes a new RWX page
  * (version 3), runs an mprotect cycle on a third page (version 4), and
  * adds 1..5 to the global watched_counter, each version called and told to
- * the info file.  stdout: the results; exit status 3.
+ * the info file; then checks that the SIGSEGV handler it installed before
+ * is still its own and still catches its own real fault.  stdout: the
+ * results; exit status 3.
  * For the tests in test/attach/.
  */
 #include "jit.h"
 
+#include <setjmp.h>
+#include <signal.h>
+
 volatile long watched_counter;
+static volatile uintptr_t nothing_there = 8;
+static sigjmp_buf back;
+
+static void own_handler(int sig)
+{
+    (void)sig;
+    siglongjmp(back, 1);
+}
 
 static int run(unsigned char *page, const char *name, size_t n)
 {
@@ -28,6 +41,8 @@ int main(int argc, char **argv)
     int fd = open(argv[1], O_RDWR | O_CLOEXEC); /* read+write: the open does not wait for a writer */
     if (fd < 0)
         jit_die("open fifo");
+    if (signal(SIGSEGV, own_handler) == SIG_ERR)
+        jit_die("signal");
     unsigned char *rwx = jit_map(1, PROT_READ | PROT_WRITE | PROT_EXEC);
     jit_emit_ret(rwx, 0x1001);
     printf("before: %#x\n", jit_call(rwx));
@@ -51,5 +66,11 @@ int main(int argc, char **argv)
     for (int i = 1; i <= 5; i++)
         watched_counter = watched_counter + i;
     printf("counter: %ld\n", watched_counter);
+    struct sigaction now;
+    sigaction(SIGSEGV, NULL, &now);
+    printf("own handler still installed: %s\n", now.sa_handler == own_handler ? "yes" : "no");
+    if (sigsetjmp(back, 1) == 0)
+        *(volatile int *)nothing_there = 1;
+    printf("own handler caught its fault\n");
     return 3;
 }

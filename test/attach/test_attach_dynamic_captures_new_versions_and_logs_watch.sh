@@ -6,13 +6,16 @@
 # that page (the mapping adopted at attach: capture_sequence 1), a new RWX
 # page, an mprotect cycle - and nothing from before the attach; each access
 # to the watched global is logged (accesses.jsonl: the 5 writes with their
-# values, by the program's own code); the program's output and exit status
-# are those of a run without memwatch.
+# values, by the program's own code); the SIGSEGV handler the program set
+# before stays its own and catches its own fault; the program's output and
+# exit status are those of a run without memwatch.
 # shellcheck source=test/attach/lib.sh
 . "$ROOT/test/attach/lib.sh"
 
 build_target prog_attach_target
 attach_run "$ATBIN/prog_attach_target" --dump-dir "$TMP/dump" --watch watched_counter
+grep -q "own handler still installed: yes" "$TMP/t.out" && grep -q "own handler caught its fault" "$TMP/t.out" ||
+    fail "the program's own SIGSEGV handler: $(cat "$TMP/t.out")"
 
 check_attached '
 import json, os, sys
