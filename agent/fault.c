@@ -37,21 +37,20 @@ void mw_fault_set_self_text(uintptr_t start, uintptr_t end)
 }
 
 /* Is the page of this access fault one of a code region? */
-static int mw_is_code_fault(struct mw_thread *t, const siginfo_t *info)
+static int mw_is_code_fault(const siginfo_t *info)
 {
     if (info->si_code != SEGV_ACCERR)
         return 0;
-    mw_read_begin(t);
+    mw_read_begin(NULL);
     struct mw_page *p = mw_page_find(MW_PAGE_FLOOR((uintptr_t)info->si_addr));
     int code = p && p->code;
-    mw_read_end(t);
+    mw_read_end(NULL);
     return code;
 }
 
 void mw_signal_entry(int sig, siginfo_t *info, void *ctx)
 {
     ucontext_t *uc = ctx;
-    struct mw_thread *t = mw_thread_self();
     uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
     int handled = 0;
     if (info->si_code > 0 && sig != SIGSYS && sig != SIGTRAP && rip >= mw_text_start && rip < mw_text_end) {
@@ -60,8 +59,10 @@ void mw_signal_entry(int sig, siginfo_t *info, void *ctx)
         mw_chain_die(sig, 1);
         return;
     }
-    if (sig == SIGSEGV && t && mw_code_hook && mw_is_code_fault(t, info))
-        handled = mw_code_hook(t, info, uc);
+    /* No thread state for the cycle: finding it costs a gettid system call
+     * here (no TLS), and the cycle needs only the thread id, at a capture. */
+    if (sig == SIGSEGV && mw_code_hook && mw_is_code_fault(info))
+        handled = mw_code_hook(NULL, info, uc);
     else if (sig == SIGSYS && mw_sys_hook)
         handled = mw_sys_hook(info, uc);
     if (!handled)
