@@ -4,7 +4,7 @@
 # as it was (it runs on with its own output and status, nothing of ours in
 # its memory map) or simply gone:
 #   a pid that does not exist; a 32-bit process; a process another tracer
-#   (strace) already traces; another user's process (memwatch as nobody,
+#   already traces; another user's process (memwatch as nobody,
 #   when the tests run as root); a process that exits during the attach;
 #   a process that never reaches a safe point within the bound.
 # shellcheck source=test/attach/lib.sh
@@ -54,26 +54,23 @@ start_target "$TMP/plain" "$P"
 finish_target "$TMP/plain"
 
 # 3. already traced by another tracer
-if command -v strace >/dev/null 2>&1; then
-    start_target "$TMP/traced" "$P"
-    strace -p "$TARGET" -o /dev/null -e trace=none &
-    tracer=$!
-    i=0
-    until [ "$(sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$TARGET/status")" != 0 ]; do
-        i=$((i + 1))
-        [ $i -lt 500 ] || fail "strace did not attach"
-        sleep 0.02
-    done
-    refused "$TARGET" "already being traced by pid $tracer (strace)"
-    untouched "$TARGET"
-    kill "$tracer"
-    wait "$tracer" 2>/dev/null || :
-    finish_target "$TMP/traced"
-    [ "$rc" -eq 3 ] || fail "the traced program ended with $rc, expected 3"
-    same_output "$TMP/plain" "$TMP/traced"
-else
-    echo "note: strace is not installed; the traced case is not tried"
-fi
+gcc -std=gnu11 -O2 -Wall -Werror -o "$ATBIN/prog_tracer" "$ATSRC/prog_tracer.c" || fail "cannot build prog_tracer"
+start_target "$TMP/traced" "$P"
+"$ATBIN/prog_tracer" "$TARGET" >"$TMP/tracer.out" &
+tracer=$!
+i=0
+until grep -q tracing "$TMP/tracer.out" 2>/dev/null; do
+    i=$((i + 1))
+    [ $i -lt 500 ] || fail "the other tracer did not attach"
+    sleep 0.02
+done
+refused "$TARGET" "already being traced by pid $tracer (prog_tracer)"
+untouched "$TARGET"
+kill -TERM "$tracer"
+wait "$tracer" || fail "the other tracer did not let go"
+finish_target "$TMP/traced"
+[ "$rc" -eq 3 ] || fail "the traced program ended with $rc, expected 3"
+same_output "$TMP/plain" "$TMP/traced"
 
 # 4. another user's process
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
