@@ -168,7 +168,7 @@ long mw_exec_follow(long nr, const long a[6])
     MW_SYS5(SYS_prctl, PR_SET_PTRACER, helper, 0, 0, 0); /* Yama: the helper is no ancestor of ours */
     mw_send(to_helper[1], MW_MSG_GO);
     if (mw_receive(from_helper[0], MW_HANDSHAKE_MS) != MW_MSG_SEIZED) {
-        why = "ptrace refused the helper (Yama ptrace_scope?)";
+        why = "the helper may not trace it: another tracer holds it, or Yama's ptrace_scope forbids it";
         goto done;
     }
     r = mw_gated_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);

@@ -120,7 +120,9 @@ static int mw_filter_load(const struct sock_filter *f, unsigned short n)
     long rc = MW_SYS5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     if (rc == 0)
         rc = MW_SYS3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
-    return (int)rc;
+    /* > 0: the id of a thread whose own filters differ and could not be
+     * given ours (TSYNC) - the filter is then on no thread. */
+    return rc > 0 ? -EBUSY : (int)rc;
 }
 
 /* MEMWATCH_SYSCALLS=trap with the interposers in place. */
