@@ -9,6 +9,8 @@
 #   a process that never reaches a safe point within the bound.
 # shellcheck source=test/attach/lib.sh
 . "$ROOT/test/attach/lib.sh"
+# shellcheck source=test/attach/tracer.sh
+. "$ROOT/test/attach/tracer.sh"
 
 # refused PID KEYWORD [MEMWATCH-PREFIX...]: memwatch --pid PID fails with one
 # line "memwatch: pid PID: ..." holding KEYWORD.
@@ -54,20 +56,11 @@ start_target "$TMP/plain" "$P"
 finish_target "$TMP/plain"
 
 # 3. already traced by another tracer
-gcc -std=gnu11 -O2 -Wall -Werror -o "$ATBIN/prog_tracer" "$ATSRC/prog_tracer.c" || fail "cannot build prog_tracer"
 start_target "$TMP/traced" "$P"
-"$ATBIN/prog_tracer" "$TARGET" >"$TMP/tracer.out" &
-tracer=$!
-i=0
-until grep -q tracing "$TMP/tracer.out" 2>/dev/null; do
-    i=$((i + 1))
-    [ $i -lt 500 ] || fail "the other tracer did not attach"
-    sleep 0.02
-done
-refused "$TARGET" "already being traced by pid $tracer (prog_tracer)"
+start_other_tracer "$TARGET"
+refused "$TARGET" "already being traced by pid $TRACER (prog_tracer)"
 untouched "$TARGET"
-kill -TERM "$tracer"
-wait "$tracer" || fail "the other tracer did not let go"
+stop_other_tracer
 finish_target "$TMP/traced"
 [ "$rc" -eq 3 ] || fail "the traced program ended with $rc, expected 3"
 same_output "$TMP/plain" "$TMP/traced"

@@ -8,8 +8,10 @@
 # shellcheck source=test/static/lib.sh
 . "$ROOT/test/static/lib.sh"
 
+# shellcheck source=test/attach/tracer.sh
+. "$ROOT/test/attach/tracer.sh"
+
 build_static prog_static_exec_later
-gcc -std=gnu11 -O2 -Wall -Werror -o "$STBIN/prog_tracer" "$ROOT/test/attach/prog_tracer.c" || fail "cannot build prog_tracer"
 P="$STBIN/prog_static_exec_later"
 
 # start OUT: the program under memwatch, waiting; JOB and PID set
@@ -35,19 +37,11 @@ wait $JOB || rc=$?
     fail "the exec was not followed: status $rc, said $(cat "$TMP/followed.out" "$TMP/followed.err")"
 
 start "$TMP/held"
-"$STBIN/prog_tracer" "$PID" >"$TMP/tracer.out" &
-tracer=$!
-i=0
-until grep -q tracing "$TMP/tracer.out" 2>/dev/null; do
-    i=$((i + 1))
-    [ $i -lt 500 ] || fail "the other tracer did not attach"
-    sleep 0.02
-done
+start_other_tracer "$PID"
 printf x >"$TMP/held.fifo"
 rc=0
 wait $JOB || rc=$?
-kill -TERM "$tracer" 2>/dev/null || :
-wait "$tracer" 2>/dev/null || :
+stop_other_tracer
 [ "$rc" -eq 1 ] || fail "the program ended with $rc (a SIGSYS death is 159), expected its own 1: $(cat "$TMP/held.err")"
 grep -q "exec failed: Operation not permitted" "$TMP/held.out" || fail "the program said: $(cat "$TMP/held.out")"
 [ "$(wc -l <"$TMP/held.err")" -eq 1 ] && grep -q "pid $PID: cannot follow the exec of /proc/self/exe" "$TMP/held.err" ||
