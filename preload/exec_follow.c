@@ -31,6 +31,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <string.h>
 
 #include "core/fmt.h"
 #include "core/log.h"
@@ -146,7 +147,7 @@ static void mw_refuse_note(const long a[6], long nr, const char *why)
             mw_sys_getpid(), path[0] ? path : "(unknown)", why);
 }
 
-long mw_exec_follow(long nr, const long a[6])
+long mw_exec_follow(long nr, const long a[6], const ucontext_t *uc)
 {
     int to_helper[2] = {-1, -1}, from_helper[2] = {-1, -1};
     const char *why = NULL;
@@ -171,7 +172,12 @@ long mw_exec_follow(long nr, const long a[6])
         why = "the helper may not trace it: another tracer holds it, or Yama's ptrace_scope forbids it";
         goto done;
     }
+    /* exec keeps the thread's mask: the program's, not this handler's. */
+    uint64_t handler_mask, program_mask;
+    memcpy(&program_mask, &uc->uc_sigmask, sizeof program_mask);
+    mw_sys_rt_sigprocmask(SIG_SETMASK, &program_mask, &handler_mask);
     r = mw_gated_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+    mw_sys_rt_sigprocmask(SIG_SETMASK, &handler_mask, NULL);
     /* Still here: the exec failed; the helper lets go of us first. */
     mw_send(to_helper[1], MW_MSG_FAILED);
     mw_receive(from_helper[0], MW_HANDSHAKE_MS);

@@ -7,8 +7,12 @@
 #ifndef MW_PRELOAD_EXEC_FOLLOW_H
 #define MW_PRELOAD_EXEC_FOLLOW_H
 
-/* Carries out the trapped execve/execveat (nr, the program's arguments).
- * Does not return when the exec succeeds; otherwise -errno. */
-long mw_exec_follow(long nr, const long a[6]);
+#include <ucontext.h>
+
+/* Carries out the trapped execve/execveat (nr, the program's arguments;
+ * uc the SIGSYS handler's context: the new image gets the program's mask,
+ * not the handler's).  Does not return when the exec succeeds; otherwise
+ * -errno. */
+long mw_exec_follow(long nr, const long a[6], const ucontext_t *uc);
 
 #endif

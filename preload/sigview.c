@@ -187,9 +187,10 @@ long mw_trap_rt_sigaction(int sig, const struct mw_kernel_sigaction *act, struct
     return rc;
 }
 
-long mw_trap_rt_sigprocmask(int how, const uint64_t *set, uint64_t *old, size_t setsize)
+long mw_trap_rt_sigprocmask(ucontext_t *uc, int how, const uint64_t *set, uint64_t *old, size_t setsize)
 {
-    uint64_t want = 0, kset, kold = 0;
+    const uint64_t unblockable = (1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1));
+    uint64_t want = 0, mask;
     struct mw_thread *t = mw_thread_self();
     if (setsize != sizeof(uint64_t))
         return -EINVAL;
@@ -199,29 +200,58 @@ long mw_trap_rt_sigprocmask(int how, const uint64_t *set, uint64_t *old, size_t 
         if (mw_copy_in(&want, set, sizeof want) != 0)
             return -EFAULT;
     }
-    kset = want & ~mw_chain_managed_mask();
-    long rc = mw_sys_rt_sigprocmask(how, set ? &kset : NULL, &kold);
-    if (rc != 0 || !t)
-        return rc != 0 ? rc : (old ? mw_copy_out(old, &kold, sizeof kold) : 0);
-    uint64_t view_old = set ? mw_sigview_mask_change(t, how, want) : t->prog_blocked;
-    kold |= view_old;
-    if (old && mw_copy_out(old, &kold, sizeof kold) != 0)
-        rc = -EFAULT;
-    mw_sigview_mask_done(t);
+    memcpy(&mask, &uc->uc_sigmask, sizeof mask); /* the interrupted code's: sigreturn installs it */
+    uint64_t before = mask, kset = want & ~mw_chain_managed_mask() & ~unblockable;
+    if (set) {
+        mask = how == SIG_BLOCK ? mask | kset : how == SIG_UNBLOCK ? mask & ~kset : kset;
+        memcpy(&uc->uc_sigmask, &mask, sizeof mask);
+    }
+    uint64_t view_old = !t ? 0 : set ? mw_sigview_mask_change(t, how, want) : t->prog_blocked;
+    before |= view_old;
+    long rc = old ? mw_copy_out(old, &before, sizeof before) : 0;
+    if (t)
+        mw_sigview_mask_done(t);
     return rc;
 }
 
-long mw_trap_sigaltstack(const stack_t *ss, stack_t *old, uintptr_t sp)
+/* The agent leaves the alternate stack to the program: the kernel's, and
+ * the frame's, which sigreturn installs.  The call itself is made for the
+ * kernel's checks and answer - unless we run on the old stack ourselves
+ * (SA_ONSTACK) while the program did not: then only the frame changes. */
+static long mw_altstack_in_frame(ucontext_t *uc, const stack_t *ss, stack_t *old)
+{
+    stack_t in, had = uc->uc_stack;
+    if (ss && mw_copy_in(&in, ss, sizeof in) != 0)
+        return -EFAULT;
+    long rc = mw_sys_sigaltstack(ss ? &in : NULL, NULL);
+    if (rc == -EPERM && !(had.ss_flags & SS_ONSTACK)) {
+        int mode = ss->ss_flags & ~(int)SS_AUTODISARM;
+        rc = mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK ? -EINVAL
+             : mode != SS_DISABLE && in.ss_size < (size_t)MW_MIN_SIGSTACK ? -ENOMEM
+                                                                             : 0;
+    }
+    if (rc == 0 && old)
+        rc = mw_copy_out(old, &had, sizeof had);
+    if (rc == 0 && ss) {
+        int disable = (in.ss_flags & ~(int)SS_AUTODISARM) == SS_DISABLE;
+        uc->uc_stack = (stack_t){.ss_sp = disable ? NULL : in.ss_sp,
+                                 .ss_size = disable ? 0 : in.ss_size,
+                                 .ss_flags = disable ? SS_DISABLE : in.ss_flags & (int)SS_AUTODISARM};
+    }
+    return rc;
+}
+
+long mw_trap_sigaltstack(ucontext_t *uc, const stack_t *ss, stack_t *old)
 {
     if (!MW_ENGINE_OWNS_ALTSTACK)
-        return mw_sys_sigaltstack(ss, old);
+        return mw_altstack_in_frame(uc, ss, old);
     struct mw_thread *t = mw_thread_self();
     stack_t in, out;
     if (!t)
-        return mw_sys_sigaltstack(ss, old);
+        return mw_altstack_in_frame(uc, ss, old);
     if (ss && mw_copy_in(&in, ss, sizeof in) != 0)
         return -EFAULT;
-    long rc = mw_sigview_altstack(t, ss ? &in : NULL, old ? &out : NULL, sp);
+    long rc = mw_sigview_altstack(t, ss ? &in : NULL, old ? &out : NULL, (uintptr_t)uc->uc_mcontext.gregs[REG_RSP]);
     if (rc == 0 && old)
         rc = mw_copy_out(old, &out, sizeof out);
     return rc;

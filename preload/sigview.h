@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <ucontext.h>
 
 #include "core/sys.h"
 #include "trampoline/thread.h"
@@ -52,10 +53,13 @@ int mw_sigview_needs_wrap(const void *handler, unsigned long flags);
 
 /* The raw system calls, carried out for a program without interposers
  * (arguments exactly as the kernel takes them; pointers are the program's
- * and checked).  Results as the kernel's: >= 0 or -errno. */
+ * and checked).  Results as the kernel's: >= 0 or -errno.  They run in the
+ * SIGSYS handler, and rt_sigreturn puts back the mask and the alternate
+ * stack saved in its frame: so the mask and the stack the program sets are
+ * written into that frame (uc), which the kernel then installs. */
 long mw_trap_rt_sigaction(int sig, const struct mw_kernel_sigaction *act, struct mw_kernel_sigaction *old,
                           size_t setsize);
-long mw_trap_rt_sigprocmask(int how, const uint64_t *set, uint64_t *old, size_t setsize);
-long mw_trap_sigaltstack(const stack_t *ss, stack_t *old, uintptr_t sp);
+long mw_trap_rt_sigprocmask(ucontext_t *uc, int how, const uint64_t *set, uint64_t *old, size_t setsize);
+long mw_trap_sigaltstack(ucontext_t *uc, const stack_t *ss, stack_t *old);
 
 #endif

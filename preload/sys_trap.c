@@ -98,14 +98,14 @@ int mw_sys_trap(siginfo_t *info, ucontext_t *uc)
     case SYS_rt_sigprocmask:
         if ((const uint64_t *)a[1] == &mw_probe_set)
             mw_probe_seen = 1;
-        r = mw_trap_rt_sigprocmask((int)a[0], (const uint64_t *)a[1], (uint64_t *)a[2], (size_t)a[3]);
+        r = mw_trap_rt_sigprocmask(uc, (int)a[0], (const uint64_t *)a[1], (uint64_t *)a[2], (size_t)a[3]);
         break;
     case SYS_sigaltstack:
-        r = mw_trap_sigaltstack((const stack_t *)a[0], (stack_t *)a[1], (uintptr_t)g[REG_RSP]);
+        r = mw_trap_sigaltstack(uc, (const stack_t *)a[0], (stack_t *)a[1]);
         break;
     case SYS_execve:
     case SYS_execveat:
-        r = mw_exec_follow(info->si_syscall, a);
+        r = mw_exec_follow(info->si_syscall, a, uc);
         break;
     case SYS_clone:
     case SYS_fork:

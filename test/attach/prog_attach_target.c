@@ -6,11 +6,13 @@
  * (version 3), runs an mprotect cycle on a third page (version 4), and
  * adds 1..5 to the global watched_counter, each version called and told to
  * the info file; then checks that the SIGSEGV handler it installed before
- * is still its own and still catches its own real fault.  stdout: the
+ * is still its own and still catches its own real fault, and that its own
+ * signal mask and alternate stack work (sigorder.h).  stdout: the
  * results; exit status 3.
  * For the tests in test/attach/.
  */
 #include "jit.h"
+#include "sigorder.h"
 
 #include <setjmp.h>
 #include <signal.h>
@@ -72,5 +74,6 @@ int main(int argc, char **argv)
     if (sigsetjmp(back, 1) == 0)
         *(volatile int *)nothing_there = 1;
     printf("own handler caught its fault\n");
+    sigorder_check();
     return 3;
 }

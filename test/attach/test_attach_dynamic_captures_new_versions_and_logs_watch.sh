@@ -7,15 +7,18 @@
 # page, an mprotect cycle - and nothing from before the attach; each access
 # to the watched global is logged (accesses.jsonl: the 5 writes with their
 # values, by the program's own code); the SIGSEGV handler the program set
-# before stays its own and catches its own fault; the program's output and
+# before stays its own and catches its own fault, a signal it blocks waits,
+# its alternate stack is its own; the program's output and
 # exit status are those of a run without memwatch.
 # shellcheck source=test/attach/lib.sh
 . "$ROOT/test/attach/lib.sh"
 
 build_target prog_attach_target
 attach_run "$ATBIN/prog_attach_target" --dump-dir "$TMP/dump" --watch watched_counter
-grep -q "own handler still installed: yes" "$TMP/t.out" && grep -q "own handler caught its fault" "$TMP/t.out" ||
-    fail "the program's own SIGSEGV handler: $(cat "$TMP/t.out")"
+for fact in "own handler still installed: yes" "own handler caught its fault" "blocked SIGUSR1 waited: yes" \
+    "unblocked SIGUSR1 ran: yes" "alternate stack reads back: yes" "SA_ONSTACK handler ran on it: yes"; do
+    grep -q "$fact" "$TMP/t.out" || fail "not so after the attach: $fact"
+done
 
 check_attached '
 import json, os, sys

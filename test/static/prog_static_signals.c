@@ -2,11 +2,13 @@
  * prog_static_signals - a static JIT program with a SIGSEGV handler of its
  * own: it installs the handler and reads it back, runs a version of its
  * code, catches a real fault of its own in the handler (siglongjmp), runs
- * a second version while SIGSEGV is blocked (and reads the mask back), and
- * at last crashes for real with the default action.
+ * a second version while SIGSEGV is blocked (and reads the mask back),
+ * checks a blocked signal and an alternate stack of its own (sigorder.h),
+ * and at last crashes for real with the default action.
  * For test_static_own_sigsegv_handler_and_real_crash.sh.
  */
 #include "jit.h"
+#include "sigorder.h"
 
 #include <setjmp.h>
 #include <signal.h>
@@ -56,6 +58,7 @@ int main(void)
     sigprocmask(SIG_BLOCK, NULL, &now);
     printf("mask reads back with SIGSEGV blocked: %s\n", sigismember(&now, SIGSEGV) ? "yes" : "no");
     sigprocmask(SIG_UNBLOCK, &block, NULL);
+    sigorder_check();
 
     signal(SIGSEGV, SIG_DFL);
     printf("crashing\n");

@@ -2,8 +2,9 @@
 # Proves a static program's own signal handling is its own under memwatch:
 # its SIGSEGV handler reads back as installed and catches its own real
 # fault (siglongjmp out), its mask reads back with SIGSEGV blocked while
-# code capture still works, and its last, real crash ends it - and memwatch
-# - by SIGSEGV, as without memwatch.  Both versions it ran are captured.
+# code capture still works, a signal it blocks waits for the unblock, its
+# alternate stack is its own (an SA_ONSTACK handler runs there), and its
+# last, real crash ends it - and memwatch - by SIGSEGV, as without memwatch.  Both versions it ran are captured.
 # shellcheck source=test/static/lib.sh
 . "$ROOT/test/static/lib.sh"
 
@@ -11,6 +12,10 @@ run_both_static prog_static_signals 139 # death by SIGSEGV, memwatch too
 grep -q "handler reads back as installed: yes" "$TMP/mw.out" || fail "the handler did not read back"
 grep -q "mask reads back with SIGSEGV blocked: yes" "$TMP/mw.out" || fail "the mask did not read back"
 grep -q "^crashing" "$TMP/mw.out" || fail "the program did not reach its crash"
+for fact in "blocked SIGUSR1 waited: yes" "unblocked SIGUSR1 ran: yes" "alternate stack reads back: yes" \
+    "SA_ONSTACK handler ran on it: yes"; do
+    grep -q "$fact" "$TMP/mw.out" || fail "not so under memwatch: $fact"
+done
 
 check '
 import sys
