@@ -2,8 +2,9 @@
  * agent/fault.c - trampoline/fault.h for the agent: its signal entry and
  * the hooks.
  *
- *   signal arrives (SIGSEGV or SIGSYS; on the program's alternate stack if
- *   the thread has one, async signals blocked, SA_NODEFER)
+ *   signal arrives (SIGSEGV, SIGSYS or another of the engine's; on the
+ *   program's alternate stack if the thread has one, async signals
+ *   blocked, SA_NODEFER)
  *     -> raised by the agent's own code?  a bug: die by it now
  *     -> SIGSEGV on a page of a code region?  the W^X cycle (preload/wx.c)
  *     -> SIGSYS from the agent's filter?  carry the call out (sys_trap.c)
@@ -65,6 +66,6 @@ void mw_signal_entry(int sig, siginfo_t *info, void *ctx)
         handled = mw_code_hook(NULL, info, uc);
     else if (sig == SIGSYS && mw_sys_hook)
         handled = mw_sys_hook(info, uc);
-    if (!handled)
-        mw_chain_deliver(sig, info, uc, 1);
+    if (!handled) /* a trap (int3) does not come again by itself: it is re-raised */
+        mw_chain_deliver(sig, info, uc, sig != SIGTRAP);
 }
