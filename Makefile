@@ -32,7 +32,9 @@ TOOL_HDR := $(wildcard tools/*.h) $(wildcard inject/*.h) core/sys.h core/gate.h
 # The capture agent for processes the library cannot be loaded into
 # (agent/agent.h): the library's own capture, dump and trap-mode sources
 # plus agent/, built freestanding and position-independent, one image with
-# no libc and only R_X86_64_RELATIVE relocations (checked below).
+# no libc and only R_X86_64_RELATIVE relocations (checked below).  Builtins
+# stay on (-ffreestanding turns them off: every small memcpy would become a
+# call), but loops are never turned into calls of libc functions.
 AGENT_SRC := core/arena.c core/fmt.c core/log.c core/mem.c core/sigaction_raw.c core/syscall_gate.c \
              trampoline/table.c trampoline/chain.c trampoline/onstack.c trampoline/fault_install.c trampoline/maps.c \
              $(wildcard trampoline/index.c) \
@@ -40,7 +42,7 @@ AGENT_SRC := core/arena.c core/fmt.c core/log.c core/mem.c core/sigaction_raw.c 
              preload/seccomp.c preload/sys_trap.c preload/sigview.c preload/adopt.c preload/exec_follow.c preload/loader.c \
              $(wildcard inject/*.c) $(wildcard agent/*.c)
 AGENT_OBJ := $(patsubst %.c,$(BUILD)/agent-obj/%.o,$(AGENT_SRC))
-CFLAGS_AGENT := $(CSTD) $(OPT) $(WARN) -fPIC -fvisibility=hidden -D_GNU_SOURCE -DMW_AGENT -ffreestanding \
+CFLAGS_AGENT := $(CSTD) $(OPT) $(WARN) -fPIC -fvisibility=hidden -D_GNU_SOURCE -DMW_AGENT -ffreestanding -fbuiltin -fno-tree-loop-distribute-patterns \
                 -fno-stack-protector -fcf-protection=none -fno-plt -Iinclude -I. $(EXTRA_CFLAGS)
 LDFLAGS_AGENT := -shared -nostdlib -Wl,-z,now -Wl,-z,noexecstack -Wl,-z,relro -Wl,--no-undefined \
                  -Wl,-Bsymbolic -Wl,-e,mw_agent_start -Wl,--hash-style=gnu
