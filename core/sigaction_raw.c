@@ -30,5 +30,5 @@ long mw_sys_rt_sigaction(int sig, const struct mw_kernel_sigaction *act, struct 
             k.restorer = mw_sigreturn_trampoline;
         }
     }
-    return MW_SYS4(SYS_rt_sigaction, sig, act ? &k : NULL, old, 8);
+    return mw_gated_syscall6(SYS_rt_sigaction, sig, (long)(act ? &k : NULL), (long)old, 8, 0, 0);
 }

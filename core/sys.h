@@ -42,11 +42,12 @@ static inline long mw_syscall6(long nr, long a1, long a2, long a3, long a4, long
 static inline int mw_sys_failed(long r) { return (unsigned long)r > -4096UL; }
 
 /*
- * The syscall gate (MEMWATCH_SYSCALLS=trap, preload/seccomp.c): a page at a
- * fixed address holding `syscall; ret`.  The seccomp filter lets the calls
- * that make memory executable through only from there - the same address in
- * every process image, so an exec'd child that inherits the filter still
- * reaches it.  0 when trap mode is off.  The call skips the red zone: the
+ * The syscall gate (trap mode, preload/seccomp.c; core/gate.h): a page at a
+ * fixed address holding `syscall; ret`.  The seccomp filters let the calls
+ * they trap through only from there - the same address in every process
+ * image, so an exec'd child that inherits a filter still reaches it.  Every
+ * call a filter may trap (memory, signal state, exec, fork) goes through
+ * here.  0 when trap mode is off.  The call skips the red zone: the
  * compiler may keep a leaf function's locals below rsp.
  */
 extern uintptr_t mw_syscall_gate;
@@ -70,7 +71,10 @@ static inline void *mw_sys_mmap(void *addr, size_t len, int prot, int flags, int
 {
     return (void *)mw_gated_syscall6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
 }
-static inline long mw_sys_munmap(void *addr, size_t len) { return MW_SYS2(SYS_munmap, addr, len); }
+static inline long mw_sys_munmap(void *addr, size_t len)
+{
+    return mw_gated_syscall6(SYS_munmap, (long)addr, (long)len, 0, 0, 0, 0);
+}
 static inline long mw_sys_mprotect(void *addr, size_t len, int prot)
 {
     return mw_gated_syscall6(SYS_mprotect, (long)addr, (long)len, prot, 0, 0, 0);
@@ -81,7 +85,7 @@ static inline long mw_sys_pkey_mprotect(void *addr, size_t len, int prot, int pk
 }
 static inline void *mw_sys_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new_addr)
 {
-    return (void *)MW_SYS5(SYS_mremap, old, old_len, new_len, flags, new_addr);
+    return (void *)mw_gated_syscall6(SYS_mremap, (long)old, (long)old_len, (long)new_len, flags, (long)new_addr, 0);
 }
 static inline long mw_sys_madvise(void *addr, size_t len, int advice)
 {
@@ -118,10 +122,13 @@ static inline long mw_sys_fcntl(int fd, int cmd, long arg) { return MW_SYS3(SYS_
 static inline long mw_sys_getpid(void) { return MW_SYS0(SYS_getpid); }
 static inline long mw_sys_gettid(void) { return MW_SYS0(SYS_gettid); }
 static inline long mw_sys_tgkill(long pid, long tid, int sig) { return MW_SYS3(SYS_tgkill, pid, tid, sig); }
-static inline long mw_sys_sigaltstack(const void *ss, void *old) { return MW_SYS2(SYS_sigaltstack, ss, old); }
+static inline long mw_sys_sigaltstack(const void *ss, void *old)
+{
+    return mw_gated_syscall6(SYS_sigaltstack, (long)ss, (long)old, 0, 0, 0, 0);
+}
 static inline long mw_sys_rt_sigprocmask(int how, const void *set, void *old)
 {
-    return MW_SYS4(SYS_rt_sigprocmask, how, set, old, 8);
+    return mw_gated_syscall6(SYS_rt_sigprocmask, how, (long)set, (long)old, 8, 0, 0);
 }
 static inline long mw_sys_arch_prctl(int code, unsigned long *addr)
 {

@@ -3,10 +3,12 @@
  *
  * The first caller may be an interposed mmap running before any constructor,
  * so this reads environ directly and keeps pointers into it; nothing here
- * allocates.
+ * allocates.  An adopted text (attach, the agent) is kept here as
+ * "NAME=value" strings one after the other, read the same way.
  */
 #include "preload/config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +21,56 @@ extern char **environ;
 
 static struct mw_config mw_cfg;
 static int mw_cfg_state; /* 0 unread, 1 reading, 2 ready */
+static char mw_adopted_text[MW_CONFIG_TEXT_MAX];    /* as given */
+static char mw_adopted_vars[MW_CONFIG_TEXT_MAX];    /* "NAME=value\0NAME=value\0\0" */
+static int mw_have_adopted;
+
+static const char *mw_match(const char *entry, const char *name, size_t n)
+{
+    return mw_strncmp(entry, name, n) == 0 && entry[n] == '=' ? entry + n + 1 : NULL;
+}
 
 static const char *mw_env(const char *name)
 {
     size_t n = mw_strlen(name);
+    const char *v;
+    if (mw_have_adopted) {
+        for (const char *e = mw_adopted_vars; *e; e += mw_strlen(e) + 1)
+            if ((v = mw_match(e, name, n)))
+                return v;
+        return NULL;
+    }
     for (char **e = environ; e && *e; e++)
-        if (mw_strncmp(*e, name, n) == 0 && (*e)[n] == '=')
-            return *e + n + 1;
+        if ((v = mw_match(*e, name, n)))
+            return v;
     return NULL;
 }
+
+int mw_config_adopt(const char *text)
+{
+    size_t n = mw_strlen(text);
+    if (n + 2 > sizeof mw_adopted_vars)
+        return -E2BIG;
+    memcpy(mw_adopted_text, text, n + 1);
+    size_t out = 0;
+    for (const char *line = text; *line;) {
+        const char *end = line;
+        while (*end && *end != '\n')
+            end++;
+        if (end > line) {
+            memcpy(mw_adopted_vars + out, line, (size_t)(end - line));
+            out += (size_t)(end - line);
+            mw_adopted_vars[out++] = 0;
+        }
+        line = *end ? end + 1 : end;
+    }
+    mw_adopted_vars[out] = 0;
+    mw_have_adopted = 1;
+    __atomic_store_n(&mw_cfg_state, 0, __ATOMIC_RELEASE); /* read again, from the text */
+    return 0;
+}
+
+const char *mw_config_text(void) { return mw_have_adopted ? mw_adopted_text : NULL; }
 
 static void mw_config_log(const char *log)
 {
@@ -73,6 +116,8 @@ static void mw_config_read(void)
     mw_cfg.promote = !pr ? 1 : mw_strcmp(pr, "0") == 0 ? 0 : mw_strcmp(pr, "always") == 0 ? 2 : 1;
     mw_cfg.watch = mw_env("MEMWATCH_WATCH");
     mw_cfg.log = mw_env("MEMWATCH_LOG");
+    mw_cfg.agent = mw_env("MEMWATCH_AGENT");
+    mw_cfg.adopted = mw_have_adopted;
     mw_config_log(mw_cfg.log);
 }
 

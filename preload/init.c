@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "preload/attach.h"
 #include "preload/config.h"
 #include "preload/lifecycle.h"
 #include "preload/modules.h"
@@ -74,4 +75,10 @@ void mw_init_once(void)
     __atomic_store_n(&mw_init_state, 2, __ATOMIC_RELEASE);
 }
 
-__attribute__((constructor(101))) static void mw_constructor(void) { mw_init_once(); }
+/* Loaded into a running process by memwatch --pid, the start waits for
+ * __memwatch_attach and its configuration (attach.h). */
+__attribute__((constructor(101))) static void mw_constructor(void)
+{
+    if (!mw_attach_in_progress())
+        mw_init_once();
+}

@@ -150,19 +150,10 @@ MW_API int pkey_mprotect(void *addr, size_t len, int prot, int pkey)
     return r ? mw_fail_int(r) : 0;
 }
 
-MW_API void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
+long mw_mem_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new_addr)
 {
-    void *new_addr = NULL;
-    if (flags & MREMAP_FIXED) {
-        va_list ap;
-        va_start(ap, flags);
-        new_addr = va_arg(ap, void *);
-        va_end(ap);
-    }
-    if (mw_page_first() == NULL) {
-        void *r = mw_sys_mremap(old, old_len, new_len, flags, new_addr);
-        return mw_sys_failed((long)r) ? mw_fail_ptr((long)r) : r;
-    }
+    if (mw_page_first() == NULL)
+        return (long)mw_sys_mremap(old, old_len, new_len, flags, new_addr);
     mw_sigmask_t saved;
     mw_table_lock(&saved);
     uintptr_t o = (uintptr_t)old;
@@ -177,5 +168,18 @@ MW_API void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
             mw_wx_on_move(o, MW_PAGE_CEIL(old_len), (uintptr_t)r, MW_PAGE_CEIL(new_len));
     }
     mw_table_unlock(&saved);
-    return mw_sys_failed((long)r) ? mw_fail_ptr((long)r) : r;
+    return (long)r;
+}
+
+MW_API void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
+{
+    void *new_addr = NULL;
+    if (flags & MREMAP_FIXED) {
+        va_list ap;
+        va_start(ap, flags);
+        new_addr = va_arg(ap, void *);
+        va_end(ap);
+    }
+    long r = mw_mem_mremap(old, old_len, new_len, flags, new_addr);
+    return mw_sys_failed(r) ? mw_fail_ptr(r) : (void *)r;
 }

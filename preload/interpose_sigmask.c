@@ -18,14 +18,10 @@
 #include "core/sys.h"
 #include "preload/init.h"
 #include "trampoline/chain.h"
-#include "trampoline/onstack.h"
+#include "preload/sigview.h"
 #include "trampoline/thread.h"
 
 #define MW_API __attribute__((visibility("default")))
-
-#ifndef SS_AUTODISARM
-#define SS_AUTODISARM (1U << 31) /* linux/signal.h; not in every libc header */
-#endif
 
 typedef int (*mw_mask_fn)(int, const sigset_t *, sigset_t *);
 typedef int (*mw_suspend_fn)(const sigset_t *);
@@ -63,22 +59,12 @@ static int mw_mask_change(mw_mask_fn real, int how, const sigset_t *set, sigset_
     int rc = real(how, pass, &kold);
     if (rc != 0)
         return rc;
-    uint64_t view_old = t->prog_blocked;
-    if (set) {
-        uint64_t want = mw_set_bits(set) & managed;
-        if (how == SIG_BLOCK)
-            t->prog_blocked |= want;
-        else if (how == SIG_UNBLOCK)
-            t->prog_blocked &= ~want;
-        else
-            t->prog_blocked = want;
-    }
+    uint64_t view_old = set ? mw_sigview_mask_change(t, how, mw_set_bits(set)) : t->prog_blocked;
     if (old) {
         *old = kold;
         mw_bits_into(old, mw_set_bits(&kold) | view_old);
     }
-    if (t->prog_pending & ~t->prog_blocked)
-        mw_chain_raise_pending(t);
+    mw_sigview_mask_done(t);
     return 0;
 }
 
@@ -111,11 +97,9 @@ MW_API int sigsuspend(const sigset_t *mask)
     if (!t)
         return real(mask);
     sigset_t k = *mask;
-    uint64_t managed = mw_chain_managed_mask(), saved = t->prog_blocked;
-    mw_bits_into(&k, mw_set_bits(mask) & ~managed);
-    t->prog_blocked = mw_set_bits(mask) & managed;
-    if (t->prog_pending & ~t->prog_blocked)
-        mw_chain_raise_pending(t);
+    mw_bits_into(&k, mw_set_bits(mask) & ~mw_chain_managed_mask());
+    uint64_t saved = mw_sigview_mask_change(t, SIG_SETMASK, mw_set_bits(mask));
+    mw_sigview_mask_done(t);
     int rc = real(&k);
     int err = errno;
     t->prog_blocked = saved;
@@ -126,46 +110,10 @@ MW_API int sigsuspend(const sigset_t *mask)
 MW_API int sigaltstack(const stack_t *ss, stack_t *old)
 {
     struct mw_thread *t = mw_thread_self();
-    if (!t) {
-        long r = mw_sys_sigaltstack(ss, old);
-        if (r) {
-            errno = (int)-r;
-            return -1;
-        }
-        return 0;
-    }
-    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-    int on = mw_on_program_altstack(t, sp);
-    if (ss) {
-        int mode = ss->ss_flags & ~(int)SS_AUTODISARM;
-        if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK) {
-            errno = EINVAL;
-            return -1;
-        }
-        if (on) {
-            errno = EPERM;
-            return -1;
-        }
-        if (mode != SS_DISABLE && ss->ss_size < (size_t)MINSIGSTKSZ) {
-            errno = ENOMEM;
-            return -1;
-        }
-    }
-    if (old) {
-        old->ss_sp = t->prog_ss_sp;
-        old->ss_size = t->prog_ss_size;
-        old->ss_flags = (t->prog_ss_flags & SS_DISABLE) ? SS_DISABLE : on ? SS_ONSTACK : t->prog_ss_flags;
-    }
-    if (ss) {
-        if ((ss->ss_flags & ~(int)SS_AUTODISARM) == SS_DISABLE) {
-            t->prog_ss_sp = NULL;
-            t->prog_ss_size = 0;
-            t->prog_ss_flags = SS_DISABLE;
-        } else {
-            t->prog_ss_sp = ss->ss_sp;
-            t->prog_ss_size = ss->ss_size;
-            t->prog_ss_flags = ss->ss_flags & (int)SS_AUTODISARM;
-        }
+    long r = t ? mw_sigview_altstack(t, ss, old, (uintptr_t)__builtin_frame_address(0)) : mw_sys_sigaltstack(ss, old);
+    if (r) {
+        errno = (int)-r;
+        return -1;
     }
     return 0;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "preload/init.h"
+#include "preload/sigview.h"
 #include "trampoline/chain.h"
 #include "trampoline/thread.h"
 
@@ -66,9 +67,6 @@ static void mw_exchange(int sig, const struct mw_prog_action *act, struct mw_pro
     mw_sigrestore(&saved);
 }
 
-/* Signals whose kernel action is our wrapper for a program SA_ONSTACK handler. */
-static volatile unsigned char mw_wrapped[65];
-
 static int mw_sigaction_unmanaged(int sig, const struct sigaction *act, struct sigaction *oldact)
 {
     mw_sigaction_fn real = mw_real_sigaction();
@@ -86,7 +84,7 @@ static int mw_sigaction_unmanaged(int sig, const struct sigaction *act, struct s
         for (int m = 1; m <= 64; m++)
             if (mw_chain_is_managed(m))
                 sigdelset(&kact.sa_mask, m);
-        wrap = (act->sa_flags & SA_ONSTACK) && act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN;
+        wrap = mw_sigview_needs_wrap((void *)act->sa_handler, (unsigned long)(unsigned)act->sa_flags);
         if (wrap) {
             mw_from_user(act, &a);
             kact.sa_sigaction = mw_chain_wrapped_entry;
@@ -95,13 +93,13 @@ static int mw_sigaction_unmanaged(int sig, const struct sigaction *act, struct s
     }
     mw_sigmask_t saved;
     mw_sigblock_all(&saved); /* the table entry and the kernel change together */
-    int was_wrapped = mw_wrapped[sig];
+    int was_wrapped = mw_sigview_wrapped(sig);
     mw_chain_get(sig, &prev);
     if (act && wrap)
         mw_chain_set(sig, &a);
     int rc = real(sig, act ? &kact : NULL, &kold);
     if (rc == 0 && act)
-        mw_wrapped[sig] = (unsigned char)wrap;
+        mw_sigview_set_wrapped(sig, wrap);
     mw_sigrestore(&saved);
     if (rc == 0 && oldact) {
         if (was_wrapped)

@@ -15,8 +15,9 @@
 #include <pthread.h>
 
 #include "core/sys.h"
+#include "preload/config.h"
+#include "preload/sigview.h"
 #include "trampoline/backend.h"
-#include "trampoline/chain.h"
 #include "trampoline/promote.h"
 #include "trampoline/thread.h"
 
@@ -44,20 +45,7 @@ void mw_lifecycle_thread_started(uint64_t prog_blocked)
     }
 }
 
-/* A process may start with the engine's signals blocked (posix_spawn's
- * SETSIGMASK, a parent's mask across exec): unblock them in the kernel and
- * keep them blocked in the program's view. */
-static void mw_adopt_initial_mask(void)
-{
-    struct mw_thread *t = mw_thread_peek();
-    uint64_t cur = 0, managed = mw_chain_managed_mask();
-    if (!t || mw_sys_rt_sigprocmask(SIG_BLOCK, NULL, &cur) != 0 || !(cur & managed))
-        return;
-    t->prog_blocked = cur & managed;
-    mw_sys_rt_sigprocmask(SIG_UNBLOCK, &managed, NULL);
-}
-
-static void mw_fork_prepare(void)
+void mw_fork_prepare(void)
 {
     mw_sigblock_all(&mw_fork_saved);
     mw_write_begin();
@@ -65,14 +53,14 @@ static void mw_fork_prepare(void)
     mw_write_downgrade();
 }
 
-static void mw_fork_parent(void)
+void mw_fork_parent(void)
 {
     mw_alias_fork_parent();
     mw_write_release();
     mw_sigrestore(&mw_fork_saved);
 }
 
-static void mw_fork_child(void)
+void mw_fork_child(void)
 {
     mw_thread_after_fork_child();
     mw_alias_fork_child();
@@ -83,7 +71,11 @@ static void mw_fork_child(void)
 
 void mw_lifecycle_install(void)
 {
-    mw_adopt_initial_mask();
+    mw_sigview_adopt_kernel_mask(mw_thread_peek());
     pthread_key_create(&mw_thread_key, mw_thread_key_destructor);
-    pthread_atfork(mw_fork_prepare, mw_fork_parent, mw_fork_child);
+    /* Without interposers trap mode catches the fork itself and calls these
+     * around it (sys_trap.c): the prepare handler's blocked SIGSYS would
+     * otherwise meet the trapped clone and kill the process. */
+    if (!mw_config()->adopted)
+        pthread_atfork(mw_fork_prepare, mw_fork_parent, mw_fork_child);
 }

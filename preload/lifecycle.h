@@ -11,6 +11,12 @@ void mw_lifecycle_install(void);
 void mw_lifecycle_init_begin(void);
 int mw_lifecycle_init_thread_is_self(void);
 
+/* Fork, around the system call itself: the pthread_atfork handlers, and
+ * what trap mode calls around a fork it carried out (sys_trap.c). */
+void mw_fork_prepare(void);
+void mw_fork_parent(void);
+void mw_fork_child(void);
+
 /* Other rooms' start-up (no-ops when their feature is off). */
 void mw_capture_start(void);       /* preload/wx.c */
 void mw_watch_env_start(void);     /* preload/watch_env.c */

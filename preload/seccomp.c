@@ -1,30 +1,44 @@
 /*
- * preload/seccomp.c - MEMWATCH_SYSCALLS=trap: catching executable memory made
- * by direct system calls (static binaries, Go, packers, inline `syscall`).
+ * preload/seccomp.c - trap mode: catching memory (and signal, exec, fork)
+ * system calls that do not go through the interposers.
  *
- * A seccomp filter traps mmap asking for write+execute and mprotect /
- * pkey_mprotect asking for execute - unless the call comes from the syscall
- * gate (core/sys.h), a `syscall; ret` page the library maps at a fixed
- * address and uses for its own calls.  The SIGSYS handler carries the call
- * out through the same code as the interposed libc calls
- * (preload/interpose_mem.c), so it is tracked and captured, and puts the
- * kernel's result in rax.
+ * Two filters, one gate:
+ *  - MEMWATCH_SYSCALLS=trap, with the library preloaded (static parts,
+ *    Go, packers, inline `syscall`): the interposers see every libc call, so
+ *    the filter traps only what makes memory executable - mmap asking for
+ *    write+execute, mprotect / pkey_mprotect asking for execute;
+ *  - a process with no interposers (the library attached to a running
+ *    process, or the agent in a statically linked one: config "adopted"):
+ *    the filter traps every call the engine must see - mmap that is W+X or
+ *    MAP_FIXED, every mprotect, pkey_mprotect, munmap and mremap,
+ *    rt_sigaction, rt_sigprocmask and sigaltstack (a query too: the
+ *    program's view answers), execve/execveat, and fork (clone without
+ *    CLONE_VM or a new stack).
+ * Calls from the syscall gate (core/gate.h), which the library and the
+ * agent use for their own, always pass; so does mapping the gate itself.
+ * The SIGSYS handler (sys_trap.c) carries a trapped call out through the
+ * interposers' code and puts the kernel's result in rax.
  *
  * Hazards, and what is done about them:
  *  - the filter outlives exec.  The gate's address is the same in every
  *    image, and it is created by mapping a memfd read+execute (which the
- *    filter lets through), so a child that inherits the filter and loads the
- *    library again works; the dynamic loader's own mappings (read+execute,
- *    no write) are not trapped.  A program exec'd *without* the library that
- *    mprotects memory executable (text relocations, an executable stack)
- *    gets SIGSYS and dies: the launcher keeps LD_PRELOAD for children, and
- *    the README says so.
+ *    filters let through), so a child that inherits the filter and loads the
+ *    library again works.  With the narrow filter the dynamic loader's own
+ *    mappings (read+execute, no write) are not trapped; a program exec'd
+ *    *without* the library that mprotects memory executable (text
+ *    relocations, an executable stack) gets SIGSYS and dies: the launcher
+ *    keeps LD_PRELOAD for children, and the README says so.  With the full
+ *    filter every image traps at once (the loader maps with MAP_FIXED), so
+ *    exec is followed: the capture agent is injected into the new image
+ *    before it runs (exec_follow.c), or the exec is refused.
  *  - the filter needs no_new_privs: after it, exec of setuid programs does
  *    not raise privileges.
  *  - the program's own filters stack with ours; a SIGSYS that is not ours
  *    (another filter's trap) goes to the program's SIGSYS handler (chain.c).
  *  - memory made executable by mapping a file or memfd read+execute (dual
  *    mapping JITs) is not trapped: it was never writable in that mapping.
+ *  - a trapped call costs a signal round trip: the full filter makes every
+ *    munmap and mprotect of the program pay one (README, bench/static.sh).
  */
 #include <errno.h>
 #include <linux/audit.h>
@@ -34,26 +48,45 @@
 #include <stddef.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sched.h>
+#include <string.h>
 #include <ucontext.h>
 
+#include "core/fmt.h"
+#include "core/gate.h"
 #include "core/log.h"
 #include "core/sys.h"
 #include "preload/config.h"
-#include "preload/interpose_mem.h"
 #include "preload/lifecycle.h"
+#include "preload/loader.h"
+#include "preload/seccomp.h"
+#include "preload/sys_trap.h"
 #include "trampoline/fault.h"
 
-#define MW_GATE_ADDR 0x4d5700000000UL /* "MW", far from heap, stacks and mmap base */
-#define MW_TRAP_DATA 0x4d57
-
-#ifndef SYS_SECCOMP
-#define SYS_SECCOMP 1
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
 #endif
 
-static int mw_gate_map(void)
+/* An existing gate (made by the injector before it loaded us) is ours when
+ * it holds our code. */
+static int mw_gate_is_ours(void)
 {
-    static const unsigned char code[] = {0x0f, 0x05, 0xc3}; /* syscall; ret */
-    long fd = mw_sys_memfd_create("memwatch-gate", MFD_CLOEXEC);
+    static const unsigned char code[] = MW_GATE_CODE;
+    unsigned char have[sizeof code];
+    return mw_sys_safe_read(have, (const void *)MW_GATE_ADDR, sizeof have) == (long)sizeof have &&
+           memcmp(have, code, sizeof code) == 0;
+}
+
+int mw_syscall_gate_present(void) { return mw_gate_is_ours(); }
+
+int mw_syscall_gate_take(void)
+{
+    static const unsigned char code[] = MW_GATE_CODE;
+    if (mw_gate_is_ours()) {
+        mw_syscall_gate = MW_GATE_ADDR;
+        return 0;
+    }
+    long fd = mw_sys_memfd_create(MW_GATE_NAME, MFD_CLOEXEC);
     if (fd < 0)
         return (int)fd;
     long rc = mw_sys_write((int)fd, code, sizeof code);
@@ -61,21 +94,39 @@ static int mw_gate_map(void)
         rc = mw_sys_ftruncate((int)fd, 4096);
     if (rc == 0) {
         /* MAP_FIXED_NOREPLACE: never over something of the program's. */
-        void *p = (void *)MW_SYS6(SYS_mmap, MW_GATE_ADDR, 4096, PROT_READ | PROT_EXEC,
+        void *p = (void *)MW_SYS6(SYS_mmap, MW_GATE_ADDR, MW_GATE_SIZE, PROT_READ | PROT_EXEC,
                                   MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0);
         rc = mw_sys_failed((long)p) ? (long)p : (uintptr_t)p == MW_GATE_ADDR ? 0 : -EEXIST;
     }
     mw_sys_close((int)fd);
+    if (rc == 0)
+        mw_syscall_gate = MW_GATE_ADDR;
     return (int)rc;
 }
 
 #define MW_LD(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
 #define MW_RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
-#define MW_ARG2 (offsetof(struct seccomp_data, args) + 2 * sizeof(__u64)) /* prot, low half */
+#define MW_ARG_LO(n) (offsetof(struct seccomp_data, args) + (n) * sizeof(__u64))
+#define MW_ARG_HI(n) (MW_ARG_LO(n) + 4)
+#define MW_ARG2 MW_ARG_LO(2) /* prot, low half */
 #define MW_IP_LO offsetof(struct seccomp_data, instruction_pointer)
 #define MW_IP_HI (offsetof(struct seccomp_data, instruction_pointer) + 4)
+/* A jump from instruction `at` to the absolute indices t (true) and f. */
+#define MW_JMP(at, op, k, t, f) BPF_JUMP(BPF_JMP | (op) | BPF_K, (k), (t) - (at) - 1, (f) - (at) - 1)
 
-static int mw_filter_install(void)
+static int mw_filter_load(const struct sock_filter *f, unsigned short n)
+{
+    struct sock_fprog prog = {.len = n, .filter = (struct sock_filter *)f};
+    long rc = MW_SYS5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    if (rc == 0)
+        rc = MW_SYS3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
+    /* > 0: the id of a thread whose own filters differ and could not be
+     * given ours (TSYNC) - the filter is then on no thread. */
+    return rc > 0 ? -EBUSY : (int)rc;
+}
+
+/* MEMWATCH_SYSCALLS=trap with the interposers in place. */
+static int mw_filter_install_exec_only(void)
 {
     const __u32 gate_hi = (__u32)(MW_GATE_ADDR >> 32), gate_lo = (__u32)MW_GATE_ADDR;
     struct sock_filter f[] = {
@@ -103,56 +154,99 @@ static int mw_filter_install(void)
         /* 18 */ MW_RET(SECCOMP_RET_TRAP | MW_TRAP_DATA),
         /* 19 */ MW_RET(SECCOMP_RET_ALLOW),
     };
-    struct sock_fprog prog = {.len = sizeof f / sizeof f[0], .filter = f};
-    long rc = MW_SYS5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    if (rc == 0)
-        rc = MW_SYS3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
-    return (int)rc;
+    return mw_filter_load(f, sizeof f / sizeof f[0]);
 }
 
-/* SIGSYS from our filter: do the call the way the interposers do it. */
-static int mw_sys_trap(siginfo_t *info, ucontext_t *uc)
+/* No interposers: everything the engine must see (see the top). */
+static int mw_filter_install_full(void)
 {
-    if (info->si_code != SYS_SECCOMP || info->si_errno != MW_TRAP_DATA)
-        return 0;
-    greg_t *g = uc->uc_mcontext.gregs;
-    long a1 = g[REG_RDI], a2 = g[REG_RSI], a3 = g[REG_RDX], a4 = g[REG_R10], a5 = g[REG_R8], a6 = g[REG_R9];
-    long r;
-    switch (info->si_syscall) {
-    case SYS_mmap:
-        r = mw_mem_mmap((void *)a1, (size_t)a2, (int)a3, (int)a4, (int)a5, a6);
-        break;
-    case SYS_mprotect:
-        r = mw_mem_protect((void *)a1, (size_t)a2, (int)a3, -1);
-        break;
-    case SYS_pkey_mprotect:
-        r = mw_mem_protect((void *)a1, (size_t)a2, (int)a3, (int)a4);
-        break;
-    default:
-        r = -ENOSYS;
+    const __u32 gate_hi = (__u32)(MW_GATE_ADDR >> 32), gate_lo = (__u32)MW_GATE_ADDR;
+    enum { NR = 7, MMAP = 21, CLONE = 30, TRAP = 36, ALLOW = 37 };
+    const struct sock_filter f[] = {
+        /* 0 */ MW_LD(offsetof(struct seccomp_data, arch)),
+        /* 1 */ MW_JMP(1, BPF_JEQ, AUDIT_ARCH_X86_64, 2, ALLOW),
+        /* 2: from the gate? */
+        /* 2 */ MW_LD(MW_IP_HI),
+        /* 3 */ MW_JMP(3, BPF_JEQ, gate_hi, 4, NR),
+        /* 4 */ MW_LD(MW_IP_LO),
+        /* 5 */ MW_JMP(5, BPF_JGE, gate_lo + 16, NR, 6),
+        /* 6 */ MW_JMP(6, BPF_JGE, gate_lo, ALLOW, NR),
+        /* 7 */ MW_LD(offsetof(struct seccomp_data, nr)),
+        /* 8 */ MW_JMP(8, BPF_JEQ, SYS_mmap, MMAP, 9),
+        /* 9 */ MW_JMP(9, BPF_JEQ, SYS_mprotect, TRAP, 10),
+        /* 10 */ MW_JMP(10, BPF_JEQ, SYS_pkey_mprotect, TRAP, 11),
+        /* 11 */ MW_JMP(11, BPF_JEQ, SYS_munmap, TRAP, 12),
+        /* 12 */ MW_JMP(12, BPF_JEQ, SYS_mremap, TRAP, 13),
+        /* 13 */ MW_JMP(13, BPF_JEQ, SYS_rt_sigaction, TRAP, 14),
+        /* 14 */ MW_JMP(14, BPF_JEQ, SYS_execve, TRAP, 15),
+        /* 15 */ MW_JMP(15, BPF_JEQ, SYS_execveat, TRAP, 16),
+        /* 16 */ MW_JMP(16, BPF_JEQ, SYS_fork, TRAP, 17),
+        /* 17: the mask and the alternate stack, set or asked: the program's view answers */
+        /* 17 */ MW_JMP(17, BPF_JEQ, SYS_rt_sigprocmask, TRAP, 18),
+        /* 18 */ MW_JMP(18, BPF_JEQ, SYS_sigaltstack, TRAP, 19),
+        /* 19 */ MW_JMP(19, BPF_JEQ, SYS_clone, CLONE, 20),
+        /* 20 */ MW_RET(SECCOMP_RET_ALLOW),
+        /* 21 MMAP: mapping the gate itself passes (a new image gets one) */
+        /* 21 */ MW_LD(MW_ARG_HI(0)),
+        /* 22 */ MW_JMP(22, BPF_JEQ, gate_hi, 23, 25),
+        /* 23 */ MW_LD(MW_ARG_LO(0)),
+        /* 24 */ MW_JMP(24, BPF_JEQ, gate_lo, ALLOW, 25),
+        /* 25 */ MW_LD(MW_ARG_LO(2)),
+        /* 26 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, PROT_WRITE | PROT_EXEC),
+        /* 27 */ MW_JMP(27, BPF_JEQ, PROT_WRITE | PROT_EXEC, TRAP, 28),
+        /* 28 */ MW_LD(MW_ARG_LO(3)),
+        /* 29 */ MW_JMP(29, BPF_JSET, MAP_FIXED | MAP_FIXED_NOREPLACE, TRAP, ALLOW),
+        /* 30 CLONE: a new process on the same stack (fork); threads pass */
+        /* 30 */ MW_LD(MW_ARG_LO(0)),
+        /* 31 */ MW_JMP(31, BPF_JSET, CLONE_VM, ALLOW, 32),
+        /* 32 */ MW_LD(MW_ARG_LO(1)),
+        /* 33 */ MW_JMP(33, BPF_JEQ, 0, 34, ALLOW),
+        /* 34 */ MW_LD(MW_ARG_HI(1)),
+        /* 35 */ MW_JMP(35, BPF_JEQ, 0, TRAP, ALLOW),
+        /* 36 */ MW_RET(SECCOMP_RET_TRAP | MW_TRAP_DATA),
+        /* 37 */ MW_RET(SECCOMP_RET_ALLOW),
+    };
+    _Static_assert(sizeof f / sizeof f[0] == ALLOW + 1, "labels out of step with the program");
+    return mw_filter_load(f, sizeof f / sizeof f[0]);
+}
+
+static enum mw_trap_status mw_trap_state = MW_TRAP_OFF;
+
+enum mw_trap_status mw_syscalls_status(void) { return mw_trap_state; }
+
+static enum mw_trap_status mw_syscalls_start_as(int full)
+{
+    const char *what = full ? "memwatch" : "MEMWATCH_SYSCALLS=trap";
+    int rc = mw_syscall_gate_take();
+    if (rc != 0) {
+        mw_warn("%s: cannot map the syscall gate at %p: %s; direct system calls are not watched", what,
+                (void *)MW_GATE_ADDR, mw_strerror(-rc));
+        return MW_TRAP_NO_GATE;
     }
-    g[REG_RAX] = r;
-    return 1;
+    mw_fault_set_sys_hook(mw_sys_trap);
+    if (full)
+        mw_loader_find();
+    if (mw_fault_install_signal(SIGSYS) != 0) {
+        rc = -EINVAL;
+    } else if (full && mw_sys_trap_filter_present()) {
+        mw_debug("the seccomp filter is inherited (exec)");
+        return MW_TRAP_ON;
+    } else {
+        rc = full ? mw_filter_install_full() : mw_filter_install_exec_only();
+    }
+    if (rc != 0) {
+        mw_warn("%s: cannot install the seccomp filter: %s; direct system calls are not watched", what,
+                mw_strerror(-rc));
+        return MW_TRAP_NO_FILTER;
+    }
+    mw_debug("seccomp filter installed (%s); syscall gate at %p", full ? "every call" : "executable memory",
+             (void *)MW_GATE_ADDR);
+    return MW_TRAP_ON;
 }
 
 void mw_syscalls_start(void)
 {
-    if (!mw_config()->syscalls_trap)
-        return;
-    int rc = mw_gate_map();
-    if (rc != 0) {
-        mw_warn("MEMWATCH_SYSCALLS=trap: cannot map the syscall gate at %p: %s; direct system calls are not "
-                "watched",
-                (void *)MW_GATE_ADDR, mw_strerror(-rc));
-        return;
-    }
-    mw_syscall_gate = MW_GATE_ADDR;
-    mw_fault_set_sys_hook(mw_sys_trap);
-    if (mw_fault_install_signal(SIGSYS) != 0 || (rc = mw_filter_install()) != 0) {
-        mw_warn("MEMWATCH_SYSCALLS=trap: cannot install the seccomp filter: %s; direct system calls are not "
-                "watched",
-                mw_strerror(-rc));
-        return;
-    }
-    mw_debug("seccomp filter installed; syscall gate at %p", (void *)MW_GATE_ADDR);
+    const struct mw_config *c = mw_config();
+    if (c->adopted || c->syscalls_trap)
+        mw_trap_state = mw_syscalls_start_as(c->adopted);
 }

@@ -6,6 +6,8 @@
 #
 # Installs, under DESTDIR/PREFIX:
 #   lib/libmemwatch.so             the library (link with -lmemwatch, or preload it)
+#   lib/memwatch-agent.so          the capture agent memwatch injects into static
+#                                  programs and attached ones (found like the library)
 #   include/memwatch.h             its header
 #   bin/memwatch                   the launcher and `memwatch report`; it finds the
 #                                  library in ../lib relative to itself
@@ -39,6 +41,7 @@ version=$(sed -n 's/^#define MWT_VERSION "\(.*\)"/\1/p' tools/util.h)
 
 # file (destination relative to PREFIX) <- source, mode
 files="lib/libmemwatch.so:build/libmemwatch.so:0755
+lib/memwatch-agent.so:build/memwatch-agent.so:0644
 include/memwatch.h:include/memwatch.h:0644
 bin/memwatch:build/memwatch:0755
 lib/pkgconfig/memwatch.pc:-:0644

@@ -7,6 +7,7 @@
  * from the program's own exit status 127.
  */
 #include "tools/launch.h"
+#include "tools/static.h"
 #include "tools/util.h"
 
 #include <errno.h>
@@ -22,6 +23,9 @@
 #define MWT_TICK_SECONDS 2
 
 static volatile sig_atomic_t mwt_child_pid;
+static const struct mwt_agent_launch *mwt_agent; /* a static program: inject at exec */
+
+void mwt_child_use_agent(const struct mwt_agent_launch *a) { mwt_agent = a; }
 
 /*
  * Passes a signal on to the child.  SIGINT and SIGQUIT from the keyboard
@@ -72,6 +76,8 @@ static void mwt_exec_child(char **argv, int errfd, const sigset_t *mask, const s
 {
     sigaction(SIGCHLD, chld, NULL);
     sigprocmask(SIG_SETMASK, mask, NULL);
+    if (mwt_agent)
+        mwt_static_child_before_exec();
     execvp(argv[0], argv);
     int e = errno;
     while (write(errfd, &e, sizeof e) < 0 && errno == EINTR)
@@ -151,6 +157,8 @@ int mwt_child_run(char **argv, mwt_tick_fn tick, void *arg, int *status)
     sigprocmask(SIG_UNBLOCK, &fwd, NULL);
     close(fds[1]);
     int e = mwt_exec_error(fds[0]);
+    if (!e && mwt_agent)
+        mwt_static_after_exec(pid, argv[0], mwt_agent);
     mwt_wait_child(pid, &chld, e ? NULL : tick, arg, status);
     mwt_child_pid = 0;
     return e;

@@ -4,7 +4,9 @@
  * the dump directory, runs the program, prints the progress and summary lines
  * on stderr and ends with the program's status.
  */
+#include "tools/attach.h"
 #include "tools/launch.h"
+#include "tools/static.h"
 #include "tools/tally.h"
 #include "tools/usage.h"
 #include "tools/util.h"
@@ -62,6 +64,14 @@ static bool mwt_option(struct mwt_launch *l, int argc, char **argv, int *i)
         l->dump_shown = v;
     } else if ((v = mwt_optval(argc, argv, i, "--watch"))) {
         mwt_add_watch(l, v);
+    } else if ((v = mwt_optval(argc, argv, i, "--pid"))) {
+        char *end;
+        long pid = strtol(v, &end, 10);
+        if (*v == '\0' || *end != '\0' || pid <= 0 || pid > 0x3fffffff) {
+            mwt_error("--pid takes a process id, not '%s'", v);
+            exit(125);
+        }
+        l->pid = (int)pid;
     } else if ((v = mwt_optval(argc, argv, i, "--log"))) {
         l->log = v;
     } else if ((v = mwt_optval(argc, argv, i, "--syscalls"))) {
@@ -92,7 +102,11 @@ static void mwt_parse(struct mwt_launch *l, int argc, char **argv)
             exit(125);
         }
     }
-    if (i >= argc) {
+    if (l->pid && i < argc) {
+        mwt_error("--pid attaches to a running process: give no program to run");
+        exit(125);
+    }
+    if (i >= argc && !l->pid) {
         mwt_error("no program to run (usage: memwatch [options] [--] program [args...])");
         exit(125);
     }
@@ -159,7 +173,8 @@ static void mwt_set_environment(struct mwt_launch *l, const char *lib)
         mwt_setenv("MEMWATCH_JITDUMP", "1");
     if (l->syscalls)
         mwt_setenv("MEMWATCH_SYSCALLS", l->syscalls);
-    mwt_set_preload(lib);
+    if (lib) /* NULL: a static program, served by the agent instead */
+        mwt_set_preload(lib);
 }
 
 /* The progress line: rewritten in place on the terminal every tick. */
@@ -208,7 +223,15 @@ int mwt_launch_main(int argc, char **argv)
     char *lib = mwt_find_library();
     if (!lib)
         return 125;
-    mwt_set_environment(&l, lib);
+    if (l.pid) { /* tools/attach.c */
+        mwt_set_environment(&l, NULL);
+        return mwt_attach_main(&l, lib);
+    }
+    struct mwt_agent_launch agent;
+    bool is_static = mwt_static_launch_prepare(&l, &agent);
+    mwt_set_environment(&l, is_static ? NULL : lib);
+    if (is_static)
+        mwt_static_launch_ready(&agent);
     mwt_tally_snapshot(&t, l.dump_abs);
     struct mwt_progress p = { &t, 0 };
     bool show = !l.quiet && isatty(STDERR_FILENO);

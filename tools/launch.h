@@ -16,12 +16,15 @@ struct mwt_launch {
     const char *syscalls;   /* --syscalls, or NULL */
     bool no_capture, jitdump, quiet;
     char **argv;            /* the program and its arguments */
+    int pid;                /* --pid: attach to this running process instead */
 };
 
 int mwt_launch_main(int argc, char **argv);
 
 /* Absolute path of libmemwatch.so, or NULL after printing why not. */
 char *mwt_find_library(void);
+/* Absolute path of the capture agent (memwatch-agent.so), likewise. */
+char *mwt_find_agent(void);
 
 /* Called every 2 s while the child runs (the progress line). */
 typedef void (*mwt_tick_fn)(void *arg, unsigned seconds);
@@ -32,6 +35,11 @@ typedef void (*mwt_tick_fn)(void *arg, unsigned seconds);
  * status, or an errno value when the program could not be started.
  */
 int mwt_child_run(char **argv, mwt_tick_fn tick, void *arg, int *status);
+
+/* From now on mwt_child_run starts the program traced and injects the
+ * capture agent at its exec (a statically linked program: tools/static.h). */
+struct mwt_agent_launch;
+void mwt_child_use_agent(const struct mwt_agent_launch *a);
 
 /* Ends memwatch the way the child ended (exit status or signal). */
 void mwt_exit_like(int status) __attribute__((noreturn));

@@ -2,7 +2,8 @@
  * tools/libpath.c - finds the libmemwatch.so the launcher preloads and
  * returns its absolute path: $MEMWATCH_LIB, else the library next to the
  * memwatch executable (the build tree), else ../lib/ from it (an installed
- * prefix), else the build directory compiled in.
+ * prefix), else the build directory compiled in.  The capture agent
+ * (memwatch-agent.so) is found the same way, beside the library.
  */
 #include "tools/launch.h"
 #include "tools/util.h"
@@ -18,6 +19,7 @@
 #endif
 
 #define MWT_LIBNAME "libmemwatch.so"
+#define MWT_AGENTNAME "memwatch-agent.so"
 
 /* The directory of the running executable, or NULL. */
 static char *mwt_self_dir(void)
@@ -56,6 +58,27 @@ static char *mwt_try(const char *dir, const char *rel)
     return abs;
 }
 
+/* name beside the memwatch executable, in ../lib from it, or in the build
+ * directory compiled in; NULL after printing where it looked. */
+static char *mwt_find_beside(const char *name)
+{
+    char *self = mwt_self_dir();
+    char *abs = mwt_try(self, name);
+    if (!abs) {
+        char *rel = mwt_xasprintf("../lib/%s", name);
+        abs = mwt_try(self, rel);
+        free(rel);
+    }
+    if (!abs)
+        abs = mwt_try(MEMWATCH_LIBDIR_DEFAULT, name);
+    if (!abs)
+        mwt_error("cannot find %s (looked in %s, %s/../lib and %s)%s", name, self ? self : "?",
+                  self ? self : "?", *MEMWATCH_LIBDIR_DEFAULT ? MEMWATCH_LIBDIR_DEFAULT : "-",
+                  strcmp(name, MWT_LIBNAME) == 0 ? "; set MEMWATCH_LIB" : "");
+    free(self);
+    return abs;
+}
+
 char *mwt_find_library(void)
 {
     const char *env = getenv("MEMWATCH_LIB");
@@ -65,16 +88,22 @@ char *mwt_find_library(void)
             mwt_error("MEMWATCH_LIB=%s: %s", env, strerror(errno));
         return mwt_checked(abs);
     }
-    char *self = mwt_self_dir();
-    char *abs = mwt_try(self, MWT_LIBNAME);
-    if (!abs)
-        abs = mwt_try(self, "../lib/" MWT_LIBNAME);
-    if (!abs)
-        abs = mwt_try(MEMWATCH_LIBDIR_DEFAULT, MWT_LIBNAME);
-    if (!abs)
-        mwt_error("cannot find %s (looked in %s, %s/../lib and %s); set MEMWATCH_LIB",
-                  MWT_LIBNAME, self ? self : "?", self ? self : "?",
-                  *MEMWATCH_LIBDIR_DEFAULT ? MEMWATCH_LIBDIR_DEFAULT : "-");
-    free(self);
-    return mwt_checked(abs);
+    return mwt_checked(mwt_find_beside(MWT_LIBNAME));
+}
+
+char *mwt_find_agent(void)
+{
+    const char *lib = getenv("MEMWATCH_LIB");
+    if (lib && *lib) { /* a library chosen by hand: its agent is the one beside it */
+        char *abs = realpath(lib, NULL), *slash = abs ? strrchr(abs, '/') : NULL;
+        char *agent = NULL;
+        if (slash) {
+            *slash = '\0';
+            agent = mwt_try(abs, MWT_AGENTNAME);
+        }
+        free(abs);
+        if (agent)
+            return agent;
+    }
+    return mwt_find_beside(MWT_AGENTNAME);
 }

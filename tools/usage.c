@@ -11,6 +11,7 @@ void mwt_usage_launcher(FILE *f)
 {
     fputs(
 "usage: memwatch [options] [--] program [args...]\n"
+"       memwatch --pid PID [options]\n"
 "       memwatch report [--json | --html OUT] [--yara RULES] [--diff] [--full] DIR\n"
 "       memwatch --help | --version\n"
 "\n"
@@ -21,6 +22,21 @@ void mwt_usage_launcher(FILE *f)
 "program and each process it starts.  When the program ends, memwatch prints\n"
 "one summary line on stderr and exits with the program's status.  Read the\n"
 "results with `memwatch report DIR` (see memwatch report --help).\n"
+"\n"
+"A statically linked program (no dynamic loader for LD_PRELOAD to reach) is\n"
+"started traced instead, and the capture agent (memwatch-agent.so, beside the\n"
+"library) is put into it before its first instruction; it captures the same\n"
+"way, into the same dump, and follows the program's forks and execs.  --watch\n"
+"is refused there (watching needs the Zydis decoder inside the process).\n"
+"\n"
+"With --pid, memwatch brings the running process PID under the library - loaded\n"
+"by the process's own dlopen from a thread stopped where it holds no lock - or,\n"
+"if it is statically linked, under the agent; it exits 0 once that is active,\n"
+"and the process dumps into <dump-dir>/<exe>.<PID>/ from then on.  Code it made\n"
+"executable before is captured the next time it runs.  Tracing another process\n"
+"needs ptrace permission: the same user (or root) and, under Yama\n"
+"(/proc/sys/kernel/yama/ptrace_scope 1), root.  When memwatch cannot attach it\n"
+"says why in one line naming the pid, exits 1 and leaves the process as it was.\n"
 "\n"
 "options (they set the environment the library reads when it loads):\n"
 "  --dump-dir DIR     where captures and access logs go\n"
@@ -41,6 +57,8 @@ void mwt_usage_launcher(FILE *f)
 "                     samples in captured code memwatch:<seq>@0x<addr>\n"
 "  --syscalls trap    also catch memory-mapping system calls that bypass libc\n"
 "                     (MEMWATCH_SYSCALLS=trap)\n"
+"  --pid PID          attach to the running process PID instead of running a\n"
+"                     program (--dump-dir, --watch, --no-capture, --log apply)\n"
 "  -q, --quiet        no summary line (and no progress line)\n"
 "  -h, --help         this text\n"
 "  -V, --version      the version\n"
@@ -66,7 +84,8 @@ void mwt_usage_launcher(FILE *f)
 "exit status: the program's; when the program is killed by a signal, memwatch\n"
 "kills itself with the same signal (without a core dump of its own).\n"
 "125 when memwatch itself fails (bad option, library not found), 126 when the\n"
-"program cannot be executed, 127 when it is not found.\n",
+"program cannot be executed, 127 when it is not found.  --pid: 0 once the\n"
+"process is watched, 1 when it cannot be.\n",
         f);
 }
 

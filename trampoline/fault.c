@@ -300,32 +300,3 @@ __attribute__((no_stack_protector)) void mw_signal_entry(int sig, siginfo_t *inf
         break;
     }
 }
-
-int mw_fault_install_signal(int sig)
-{
-    /* Every other signal stays blocked while we run: no handler of the
-     * program can interrupt the engine half-way (and touch watched memory). */
-    mw_chain_add_managed(sig);
-    struct mw_kernel_sigaction act = {
-        .handler = (void *)mw_signal_entry,
-        .flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART,
-        .mask = ~mw_chain_managed_mask(),
-    }, old;
-    if (mw_sys_rt_sigaction(sig, &act, &old) != 0)
-        return -1;
-    if (old.handler != (void *)mw_signal_entry && old.handler != SIG_DFL) {
-        /* Someone installed a handler before we loaded: it is the program's. */
-        struct mw_prog_action prev = {old.handler, old.flags & ~MW_SA_RESTORER, old.mask};
-        mw_chain_set(sig, &prev);
-    }
-    return 0;
-}
-
-int mw_fault_install(void)
-{
-    static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
-    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        if (mw_fault_install_signal(sigs[i]) != 0)
-            return -1;
-    return 0;
-}

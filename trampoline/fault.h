@@ -106,8 +106,11 @@ int mw_fault_install_signal(int sig);
 /* The signal entry point, installed for SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP. */
 void mw_signal_entry(int sig, siginfo_t *info, void *ctx);
 /* Installs mw_signal_entry for the managed signals (keeping what was there as
- * the program's action). 0, or -1. */
+ * the program's action). 0, or -1. (fault_install.c) */
 int mw_fault_install(void);
+/* Gives the kernel back every action it had before mw_fault_install*: a
+ * start that failed leaves the process as it was. */
+void mw_fault_uninstall(void);
 /* Tells the entry point where the library's own code is (a fault there is a bug). */
 void mw_fault_set_self_text(uintptr_t start, uintptr_t end);
 

@@ -46,7 +46,7 @@ static char *mw_read_maps(size_t *len)
     size_t cap = 64 * 1024, n = 0;
     char *buf = mw_alloc(cap);
     while (buf) {
-        if (n == cap) {
+        if (n + 1 >= cap) { /* always one byte to spare: mw_maps_each ends the last line there */
             char *bigger = mw_realloc(buf, cap * 2);
             if (!bigger) {
                 mw_free(buf);
@@ -114,4 +114,44 @@ int mw_maps_query(uintptr_t start, uintptr_t end, struct mw_map *maps, int max)
     if (rc == 0 && covered < end)
         rc = -ENOMEM;
     return rc ? rc : count;
+}
+
+int mw_maps_each(int (*fn)(const struct mw_maps_line *m, void *arg), void *arg)
+{
+    size_t len;
+    char *buf = mw_read_maps(&len);
+    if (!buf)
+        return -ENOMEM;
+    int rc = 0;
+    for (char *p = buf, *stop = buf + len; p < stop && rc == 0;) {
+        char *line_end = p;
+        while (line_end < stop && *line_end != '\n')
+            line_end++;
+        *line_end = '\0'; /* the arena buffer is ours (read one byte short of full: see below) */
+        struct mw_maps_line m = {0};
+        const char *q = p;
+        m.start = mw_parse_hex(&q);
+        q++; /* '-' */
+        m.end = mw_parse_hex(&q);
+        if (*q++ == ' ' && line_end - q >= 4) {
+            m.prot = (q[0] == 'r' ? PROT_READ : 0) | (q[1] == 'w' ? PROT_WRITE : 0) | (q[2] == 'x' ? PROT_EXEC : 0);
+            m.shared = q[3] == 's';
+            for (int field = 0; field < 3 && *q; field++) { /* past perms, offset, dev: at the inode */
+                while (*q && *q != ' ')
+                    q++;
+                while (*q == ' ')
+                    q++;
+            }
+            m.anonymous = q[0] == '0' && (q[1] == ' ' || q[1] == '\0');
+            while (*q && *q != ' ')
+                q++;
+            while (*q == ' ')
+                q++;
+            m.path = q;
+            rc = fn(&m, arg);
+        }
+        p = line_end + 1;
+    }
+    mw_free(buf);
+    return rc;
 }

@@ -27,4 +27,17 @@ struct mw_map {
  * mapped, -ENOSPC when more than max mappings, or another -errno. */
 int mw_maps_query(uintptr_t start, uintptr_t end, struct mw_map *maps, int max);
 
+/* One line of /proc/self/maps, for mw_maps_each. */
+struct mw_maps_line {
+    uintptr_t start, end;
+    int prot;               /* PROT_* */
+    int shared;             /* 's' */
+    int anonymous;          /* inode 0: no file (also [heap], [stack], [anon:...]) */
+    const char *path;       /* "" when none; valid during the call only */
+};
+
+/* Calls fn for every mapping in address order until it returns non-zero,
+ * which is returned; 0 after the last, -errno when maps cannot be read. */
+int mw_maps_each(int (*fn)(const struct mw_maps_line *m, void *arg), void *arg);
+
 #endif

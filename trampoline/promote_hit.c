@@ -5,6 +5,7 @@
  */
 #include "trampoline/promote_hit.h"
 
+#include <cpuid.h>
 #include <signal.h>
 #include <string.h>
 #include <ucontext.h>
@@ -32,36 +33,36 @@ struct mw_promo_frame {
 };
 #define MW_PROMO_RED_ZONE 128
 
-static void mw_probe_handler(int sig, siginfo_t *info, void *ctx)
-{
-    (void)sig;
-    (void)info;
-    struct mw_xframe xf;
-    if (mw_xframe_of(ctx, &xf) == 0 && xf.xsave) {
-        mw_promo_xfeat = xf.features;
-        mw_promo_xsize = xf.size;
-    }
-}
-
+/* The state the hit path saves: every component XCR0 enables but the AMX
+ * tile data (a component the kernel enables per process, on request, and
+ * which the engine's own code never touches: tiles stay in their registers
+ * across the hit path).  Standard format: the image ends where the last
+ * component does (CPUID leaf 0xD).  No signal is raised to find out: a
+ * process memwatch attached to traps its signal calls. */
 int mw_promo_hit_setup(void)
 {
-    /* A signal to ourselves, on a handler of our own for a moment: its frame
-     * says what the kernel saves for this process. */
-    struct mw_kernel_sigaction act = {.handler = (void *)mw_probe_handler, .flags = SA_SIGINFO}, old;
-    uint64_t one = 1ULL << (SIGURG - 1), mask_old;
-    mw_sys_rt_sigprocmask(SIG_BLOCK, &one, &mask_old);
-    if (mw_sys_rt_sigaction(SIGURG, &act, &old) != 0) {
-        mw_sys_rt_sigprocmask(SIG_SETMASK, &mask_old, NULL);
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
         return -1;
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    uint64_t features = (((uint64_t)hi << 32) | lo) & ~(1ULL << 18);
+    uint32_t size = 576;
+    for (unsigned k = 2; k < 64; k++) {
+        if (!(features & (1ULL << k)))
+            continue;
+        unsigned off, len;
+        mw_xstate_component(k, &off, &len);
+        if (!len) {
+            features &= ~(1ULL << k); /* supervisor or unknown: never in a user image */
+            continue;
+        }
+        if (off + len > size)
+            size = off + len;
     }
-    mw_sys_tgkill(mw_sys_getpid(), mw_sys_gettid(), SIGURG);
-    uint64_t only = ~one;
-    MW_SYS2(SYS_rt_sigsuspend, &only, 8); /* takes exactly the pending SIGURG */
-    mw_sys_rt_sigaction(SIGURG, &old, NULL);
-    mw_sys_rt_sigprocmask(SIG_SETMASK, &mask_old, NULL);
-    if (!mw_promo_xsize)
-        return -1;
-    mw_promo_xarea = mw_promo_xsize + 4 + 64 + 64;
+    mw_promo_xfeat = features;
+    mw_promo_xsize = size;
+    mw_promo_xarea = size + 4 + 64 + 64;
     return 0;
 }
 

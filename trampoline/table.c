@@ -9,8 +9,6 @@
 
 #include <sys/mman.h>
 
-#include "trampoline/promote.h"
-
 static struct mw_page *mw_pages;
 static struct mw_watch *mw_watches;
 static unsigned long mw_watch_live;
@@ -86,7 +84,6 @@ void mw_page_drop_if_unused(struct mw_page *p)
 
 int mw_page_add_watch(struct mw_page *p, struct mw_watch *w)
 {
-    mw_promo_page_changed(p);
     struct mw_watch **grown = mw_realloc(p->watches, (p->nwatches + 1) * sizeof *grown);
     if (!grown)
         return -1;
@@ -97,7 +94,6 @@ int mw_page_add_watch(struct mw_page *p, struct mw_watch *w)
 
 void mw_page_remove_watch(struct mw_page *p, struct mw_watch *w)
 {
-    mw_promo_page_changed(p);
     for (unsigned i = 0; i < p->nwatches; i++) {
         if (p->watches[i] == w) {
             p->watches[i] = p->watches[--p->nwatches];
