@@ -65,8 +65,10 @@ static void mw_page_unwatch(struct mw_page *p, struct mw_watch *w, int prot)
     }
     if (p->backend != MW_BACKEND_NONE) {
         int restore = prot >= 0 ? prot : p->prog_prot;
-        mw_backend_detach(p, restore);
+        int rc = mw_backend_detach(p, restore);
         p->prog_prot = restore;
+        if (rc != 0) /* still closed (out of kernel mappings): accesses run silently */
+            mw_backend_reprotect(p);
     }
     mw_page_drop_if_unused(p);
 }
