@@ -249,3 +249,10 @@ int mw_maps_query(uintptr_t start, uintptr_t end, struct mw_map *maps, int max)
     }
     return mw_maps_query_text(start, end, maps, max);
 }
+
+int mw_maps_all_mapped(uintptr_t start, uintptr_t end)
+{
+    struct mw_map maps[4];
+    int n = mw_maps_query(start, end, maps, 4);
+    return n >= 0 || n == -ENOSPC;
+}

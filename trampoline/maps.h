@@ -29,6 +29,10 @@ struct mw_map {
  * mapped, -ENOSPC when more than max mappings, or another -errno. */
 int mw_maps_query(uintptr_t start, uintptr_t end, struct mw_map *maps, int max);
 
+/* Is every page of [start, end) mapped?  For the error path: it tells
+ * "not mapped" from "out of kernel mappings", both ENOMEM. */
+int mw_maps_all_mapped(uintptr_t start, uintptr_t end);
+
 /* Tests: 1 makes mw_maps_query read the whole file, as on a kernel without
  * PROCMAP_QUERY; 0 lets it use the ioctl where the kernel has it. */
 void mw_maps_force_text(int on);

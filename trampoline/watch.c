@@ -2,8 +2,8 @@
  * trampoline/watch.c - the life of a watch (see watch.h).
  *
  * Starting a watch: check the input, refuse the library's own memory (alias
- * views, arena, executor pages, signal stacks: core/pages.h), ask
- * /proc/self/maps that every page is mapped (before touching anything -
+ * views, arena, executor pages, signal stacks: core/pages.h), ask the
+ * kernel's map (maps.c) that every page is mapped (before touching anything -
  * everything the library allocates meanwhile comes from its own reservation,
  * so it cannot fill a hole the program just left and make it look mapped),
  * then under the table lock check for
