@@ -9,3 +9,4 @@ ${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror -I"$ROOT/include" "$ROOT/bench/b
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 MEMWATCH_DUMP_DIR="$out" "$BUILD/bench" "${BENCH_OPS:-20000}"
+sh "$ROOT/bench/watches.sh"

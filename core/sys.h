@@ -119,6 +119,9 @@ static inline long mw_sys_readlink(const char *path, char *buf, size_t n)
     return MW_SYS3(SYS_readlink, path, buf, n);
 }
 static inline long mw_sys_fcntl(int fd, int cmd, long arg) { return MW_SYS3(SYS_fcntl, fd, cmd, arg); }
+static inline long mw_sys_ioctl(int fd, unsigned long req, void *arg) { return MW_SYS3(SYS_ioctl, fd, req, arg); }
+static inline long mw_sys_fstat(int fd, void *st) { return MW_SYS2(SYS_fstat, fd, st); }
+static inline long mw_sys_dup3(int fd, int to, int flags) { return MW_SYS3(SYS_dup3, fd, to, flags); }
 static inline long mw_sys_getpid(void) { return MW_SYS0(SYS_getpid); }
 static inline long mw_sys_gettid(void) { return MW_SYS0(SYS_gettid); }
 static inline long mw_sys_tgkill(long pid, long tid, int sig) { return MW_SYS3(SYS_tgkill, pid, tid, sig); }

@@ -12,6 +12,7 @@
 #include "core/pages.h"
 #include "memwatch.h"
 #include "preload/init.h"
+#include "trampoline/maps.h"
 #include "trampoline/record.h"
 #include "trampoline/table.h"
 #include "trampoline/watch.h"
@@ -26,7 +27,10 @@ static const char *mw_watch_error(int err, const void *addr, size_t size)
         if (a && size && a + size > a && mw_pages_own(a, a + size))
             return "the range overlaps libmemwatch's own memory (its stacks, buffers or alias views)";
         return "invalid address, size or protection";
-    case ENOMEM: return "memory not mapped";
+    case ENOMEM:
+        if (a && size && a + size > a && mw_maps_all_mapped(MW_PAGE_FLOOR(a), MW_PAGE_CEIL(a + size)))
+            return "out of kernel memory mappings (vm.max_map_count) or memory";
+        return "memory not mapped";
     case EEXIST: return "overlaps a watch with a different protection";
     case EBUSY: return "overlaps code the capture cycle is tracking";
     case ENOTSUP: return "this memory cannot be watched";

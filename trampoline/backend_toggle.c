@@ -38,13 +38,14 @@ int mw_toggle_attach(struct mw_page **pages, size_t n, const struct mw_map *m)
         p->prog_prot = m->prot;
         p->backend = MW_BACKEND_TOGGLE;
         p->view_prot = mw_page_watch_prot(p);
-        if (mw_sys_mprotect((void *)p->addr, MW_PAGE_SIZE, p->view_prot) != 0) {
+        long rc = mw_sys_mprotect((void *)p->addr, MW_PAGE_SIZE, p->view_prot);
+        if (rc != 0) {
             for (size_t j = 0; j <= i; j++) {
                 mw_sys_mprotect((void *)pages[j]->addr, MW_PAGE_SIZE, m->prot);
                 pages[j]->backend = MW_BACKEND_NONE;
                 pages[j]->view_prot = m->prot;
             }
-            return -EACCES;
+            return (int)rc;
         }
     }
     return 0;

@@ -31,16 +31,31 @@ struct mw_watch *mw_watch_find(memwatch_id_t id)
     return w;
 }
 
+/* Keeps the better answer for addr: a watch starting there beats one
+ * containing it, and the older (smaller id) beats the younger. */
+static void mw_consider(struct mw_watch *w, uintptr_t addr, struct mw_watch **starts, struct mw_watch **inside)
+{
+    if (w->start == addr && (!*starts || w->id < (*starts)->id))
+        *starts = w;
+    if (addr >= w->start && addr < w->end && (!*inside || w->id < (*inside)->id))
+        *inside = w;
+}
+
+/* A live watch that covers addr is on addr's page, so that page's list is
+ * the search.  Only a watch whose memory the program unmapped has left its
+ * pages: for that rare case every watch is looked at. */
 struct mw_watch *mw_watch_find_addr(uintptr_t addr)
 {
-    struct mw_watch *w, *tmp, *inside = NULL;
-    HASH_ITER(hh, mw_watches, w, tmp) {
-        if (w->start == addr)
-            return w;
-        if (!inside && addr >= w->start && addr < w->end)
-            inside = w;
+    struct mw_page *p = mw_page_find(MW_PAGE_FLOOR(addr));
+    struct mw_watch *w, *tmp, *starts = NULL, *inside = NULL;
+    for (unsigned i = 0; p && i < p->nwatches; i++)
+        mw_consider(p->watches[i], addr, &starts, &inside);
+    if (!starts && !inside) {
+        HASH_ITER(hh, mw_watches, w, tmp) {
+            mw_consider(w, addr, &starts, &inside);
+        }
     }
-    return inside;
+    return starts ? starts : inside;
 }
 
 struct mw_page *mw_page_first(void) { return mw_pages; }

@@ -74,16 +74,9 @@ enum mw_backend {
     MW_BACKEND_TOGGLE,  /* opened with mprotect around each access (fallback) */
 };
 
-/* One alias extent: pages made watched together, mapped twice. */
-struct mw_alias {
-    uintptr_t view;               /* first page in the program's view */
-    size_t len;
-    char *alias;                  /* the read/write view */
-    unsigned pages;               /* pages still using it */
-    int shared;                   /* 1: the program's mapping was MAP_SHARED (aliased with mremap) */
-    struct mw_alias *next;        /* all extents (backend_alias.c) */
-    char *snapshot;               /* fork: the contents as the child must see them */
-};
+/* Where a watched page's alias lives: a pool page, or a shared mapping's
+ * second view (trampoline/alias.h). */
+struct mw_alias;
 
 struct mw_page {
     UT_hash_handle hh;            /* mw_pages, by addr */

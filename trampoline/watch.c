@@ -2,8 +2,8 @@
  * trampoline/watch.c - the life of a watch (see watch.h).
  *
  * Starting a watch: check the input, refuse the library's own memory (alias
- * views, arena, executor pages, signal stacks: core/pages.h), ask
- * /proc/self/maps that every page is mapped (before touching anything -
+ * views, arena, executor pages, signal stacks: core/pages.h), ask the
+ * kernel's map (maps.c) that every page is mapped (before touching anything -
  * everything the library allocates meanwhile comes from its own reservation,
  * so it cannot fill a hole the program just left and make it look mapped),
  * then under the table lock check for
@@ -66,8 +66,10 @@ static void mw_page_unwatch(struct mw_page *p, struct mw_watch *w, int prot)
     }
     if (p->backend != MW_BACKEND_NONE) {
         int restore = prot >= 0 ? prot : p->prog_prot;
-        mw_backend_detach(p, restore);
+        int rc = mw_backend_detach(p, restore);
         p->prog_prot = restore;
+        if (rc != 0) /* still closed (out of kernel mappings): accesses run silently */
+            mw_backend_reprotect(p);
     }
     mw_page_drop_if_unused(p);
 }

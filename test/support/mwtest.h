@@ -44,6 +44,19 @@ static inline void *mwtest_pages(size_t n)
     return p;
 }
 
+/* How many mappings the kernel holds for this process (lines of /proc/self/maps). */
+static inline long mwtest_count_mappings(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    long n = 0;
+    int c;
+    while (f && (c = getc(f)) != EOF)
+        n += c == '\n';
+    if (f)
+        fclose(f);
+    return n;
+}
+
 static inline int mwtest_done(void)
 {
     if (mwtest_failures)
