@@ -18,9 +18,12 @@
 #include "core/sys.h"
 #include "preload/config.h"
 #include "preload/lifecycle.h"
+#include "preload/pack.h"
 #include "trampoline/regs.h"
+#include "trampoline/thread.h"
 
 #define MW_FD_FLOOR 300 /* our descriptors live up here, out of the program's way */
+#define MW_CAPTURES_NAME "captures.jsonl"
 
 static int mw_base_fd = -1;       /* $MEMWATCH_DUMP_DIR */
 static int mw_proc_fd = -1;       /* <exe>.<pid> */
@@ -133,34 +136,87 @@ int mw_dump_process_dir(void)
     return fd;
 }
 
-/* Lines already in a log left by an earlier image of this process (exec
- * keeps the pid): seq goes on from there. */
-static long mw_count_lines(int dir, const char *name)
+/* The number after "key": in a line we wrote, or -1. */
+static int64_t mw_line_number(const char *line, size_t n, const char *key)
 {
-    long fd = mw_sys_openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
-    if (fd < 0)
-        return 0;
-    char buf[4096];
-    long lines = 0, n;
-    while ((n = mw_sys_read((int)fd, buf, sizeof buf)) > 0)
-        for (long i = 0; i < n; i++)
-            lines += buf[i] == '\n';
-    mw_sys_close((int)fd);
-    return lines;
+    size_t k = mw_strlen(key);
+    for (size_t i = 0; i + k + 3 < n; i++) {
+        if (line[i] != '"' || mw_strncmp(line + i + 1, key, k) != 0 || line[i + 1 + k] != '"' ||
+            line[i + 2 + k] != ':')
+            continue;
+        const char *d = line + i + 3 + k;
+        int quoted = *d == '"';
+        d += quoted;
+        int hex = d[0] == '0' && d[1] == 'x';
+        d += hex ? 2 : 0;
+        int64_t v = 0;
+        int digits = 0;
+        for (; d < line + n; d++, digits++) {
+            int x = *d >= '0' && *d <= '9' ? *d - '0' : hex && *d >= 'a' && *d <= 'f' ? *d - 'a' + 10 : -1;
+            if (x < 0)
+                break;
+            v = hex ? (int64_t)((uint64_t)v << 4 | (uint64_t)x) : v * 10 + x;
+        }
+        return digits ? v : -1;
+    }
+    return -1;
 }
 
-static int mw_open_log(int *slot, const char *name, long *seq)
+/* One line an earlier image wrote: it counts for seq, and its bytes in the
+ * pack are neither overwritten nor stored again. */
+static void mw_resume_line(const char *line, size_t n, uint64_t *pack_end)
+{
+    mw_seq++;
+    int64_t off = mw_line_number(line, n, "offset"), len = mw_line_number(line, n, "len");
+    if (off < 0 || len <= 0)
+        return;
+    if ((uint64_t)(off + len) > *pack_end)
+        *pack_end = (uint64_t)(off + len);
+    mw_pack_remember((uint64_t)mw_line_number(line, n, "hash"), (uint64_t)off, (uint64_t)len);
+}
+
+/* captures.jsonl left by an earlier image of this process (exec keeps the
+ * pid): seq goes on from its lines, the pack from the end of the bytes they
+ * name.  Returns that end. */
+static uint64_t mw_resume_captures(int dir)
+{
+    uint64_t pack_end = 0;
+    long fd = mw_sys_openat(dir, MW_CAPTURES_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    char buf[8192];
+    size_t have = 0;
+    long n;
+    while ((n = mw_sys_read((int)fd, buf + have, sizeof buf - have)) > 0) {
+        have += (size_t)n;
+        size_t start = 0;
+        for (size_t i = 0; i < have; i++) {
+            if (buf[i] == '\n') {
+                mw_resume_line(buf + start, i - start, &pack_end);
+                start = i + 1;
+            }
+        }
+        if (start == 0 && have == sizeof buf) /* a line longer than ours ever are: skip it */
+            start = have;
+        have -= start;
+        memmove(buf, buf + start, have);
+    }
+    mw_sys_close((int)fd);
+    return pack_end;
+}
+
+static int mw_open_log(int *slot, const char *name, int *existed)
 {
     if (*slot >= 0)
         return *slot;
     int dir = mw_dump_proc_dir_locked();
     if (dir < 0)
         return -1;
+    *existed = 0;
     long fd = mw_sys_openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd == -EEXIST) { /* ours, from before an exec: append */
         fd = mw_sys_openat(dir, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0);
-        if (fd >= 0 && seq)
-            *seq = mw_count_lines(dir, name);
+        *existed = fd >= 0;
     }
     if (fd < 0) {
         mw_dump_fail(name, fd);
@@ -183,40 +239,6 @@ static int mw_write_all(int fd, const void *p, size_t n)
         n -= (size_t)w;
     }
     return 0;
-}
-
-/* Our own 64-bit content hash: 8 bytes at a time, multiply-xorshift mixing. */
-uint64_t mw_hash64(const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    uint64_t h = 0x6a09e667f3bcc909ULL ^ (n * 0x9e3779b97f4a7c15ULL);
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, b + i, 8);
-        h ^= w * 0xff51afd7ed558ccdULL;
-        h = (h << 31 | h >> 33) * 0xc4ceb9fe1a85ec53ULL;
-    }
-    for (; i < n; i++)
-        h = (h ^ b[i]) * 0x100000001b3ULL;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return h;
-}
-
-/* The raw file, stored once per content: an existing file of that name
- * already holds these bytes. */
-static int mw_write_raw(const char *name, const void *bytes, size_t len)
-{
-    long fd = mw_sys_openat(mw_proc_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd == -EEXIST)
-        return 0;
-    if (fd < 0)
-        return (int)fd;
-    int rc = mw_write_all((int)fd, bytes, len);
-    mw_sys_close((int)fd);
-    return rc;
 }
 
 static void mw_fmt_reg(struct mw_fmt *f, const char *name, uint64_t v, int first)
@@ -249,23 +271,47 @@ static void mw_fmt_key_hex(struct mw_fmt *f, const char *key, uint64_t v)
     mw_fmt_char(f, '"');
 }
 
+/* captures.jsonl and the pack, opened together at the first capture.
+ * Caller holds mw_dump_lock. */
+static int mw_open_captures_locked(void)
+{
+    if (mw_captures_fd >= 0)
+        return 0;
+    int existed;
+    if (mw_open_log(&mw_captures_fd, MW_CAPTURES_NAME, &existed) < 0)
+        return -1;
+    uint64_t resume = existed ? mw_resume_captures(mw_proc_fd) : 0;
+    long fd = mw_sys_openat(mw_proc_fd, MW_PACK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    struct stat st;
+    if (fd >= 0 && (MW_SYS2(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+                    st.st_uid != (uid_t)MW_SYS0(SYS_geteuid))) {
+        mw_sys_close((int)fd);
+        fd = -EEXIST;
+    }
+    long rc = fd < 0 ? fd : mw_pack_open(mw_keep_high((int)fd), resume);
+    if (rc != 0) {
+        if (fd >= 0)
+            mw_sys_close((int)fd);
+        mw_sys_close(mw_captures_fd);
+        mw_captures_fd = -1;
+        mw_dump_fail(MW_PACK_NAME, rc);
+        return -1;
+    }
+    return 0;
+}
+
 long mw_dump_capture(const struct mw_capture_record *rec, const void *bytes)
 {
     long seq = -1;
+    /* The bytes cannot change meanwhile: wx.c made them read+execute. */
+    uint64_t hash = mw_content_hash(bytes, rec->len);
+    uint64_t offset;
     mw_spin_lock(&mw_dump_lock);
-    if (mw_open_log(&mw_captures_fd, "captures.jsonl", &mw_seq) < 0)
+    if (mw_dump_failed || mw_open_captures_locked() < 0)
         goto out;
-    uint64_t hash = mw_hash64(bytes, rec->len);
-    char file[64];
-    struct mw_fmt ff;
-    mw_fmt_init(&ff, file, sizeof file);
-    mw_fmt_str(&ff, "code-");
-    mw_fmt_hex16_digits(&ff, hash);
-    mw_fmt_str(&ff, ".bin");
-    mw_fmt_cstr(&ff);
-    int rc = mw_write_raw(file, bytes, rec->len);
+    long rc = mw_pack_put(bytes, rec->len, hash, &offset);
     if (rc != 0) {
-        mw_dump_fail(file, rc);
+        mw_dump_fail(MW_PACK_NAME, rc);
         goto out;
     }
     seq = ++mw_seq;
@@ -281,14 +327,14 @@ long mw_dump_capture(const struct mw_capture_record *rec, const void *bytes)
     mw_fmt_u64(&f, rec->timestamp_ns);
     mw_fmt_str(&f, ",\"hash\":\"");
     mw_fmt_hex16(&f, hash);
-    mw_fmt_str(&f, "\",\"file\":");
-    mw_fmt_json_str(&f, file);
+    mw_fmt_str(&f, "\",\"file\":\"" MW_PACK_NAME "\",\"offset\":");
+    mw_fmt_u64(&f, offset);
     mw_fmt_char(&f, ',');
     mw_fmt_regs(&f, rec->uc);
     mw_fmt_str(&f, "}\n");
     rc = f.truncated ? -ENOSPC : mw_write_all(mw_captures_fd, line, f.len);
     if (rc != 0)
-        mw_dump_fail("captures.jsonl", rc);
+        mw_dump_fail(MW_CAPTURES_NAME, rc);
 out:
     mw_spin_unlock(&mw_dump_lock);
     return seq;
@@ -297,7 +343,8 @@ out:
 void mw_dump_access(const memwatch_event_t *ev, const char *label, const char *sym)
 {
     mw_spin_lock(&mw_dump_lock);
-    if (mw_open_log(&mw_accesses_fd, "accesses.jsonl", NULL) < 0) {
+    int existed;
+    if (mw_open_log(&mw_accesses_fd, "accesses.jsonl", &existed) < 0) {
         mw_spin_unlock(&mw_dump_lock);
         return;
     }
@@ -340,5 +387,18 @@ void mw_dump_after_fork_child(void)
         mw_sys_close(mw_accesses_fd);
     mw_proc_fd = mw_captures_fd = mw_accesses_fd = -1;
     mw_seq = 0;
+    mw_pack_forget();
     { void mw_jitdump_after_fork_child(void); mw_jitdump_after_fork_child(); } /* preload/jitdump.h */
+}
+
+/* A normal exit: the pack loses the unused tail of its last step.  Another
+ * thread may still capture afterwards; the pack then grows again. */
+__attribute__((destructor)) static void mw_dump_at_exit(void)
+{
+    mw_sigmask_t saved; /* a capture on this thread must not find the lock held */
+    mw_sigblock_all(&saved);
+    mw_spin_lock(&mw_dump_lock);
+    mw_pack_trim();
+    mw_spin_unlock(&mw_dump_lock);
+    mw_sigrestore(&saved);
 }

@@ -56,7 +56,7 @@ for i, (c, (rsp, _, carry)) in enumerate(zip(caps, facts["rsp"])):
     wrong = ["%s=%#x (expected %#x)" % (k, regs[k], v) for k, v in sorted(marks.items()) if regs[k] != v]
     expect(not wrong, "%s: regs are not the faulting context: %s" % (w, ", ".join(wrong)))
     expect(regs["rflags"] & 1 == int(carry), "%s: rflags %#x, the carry flag should be %s" % (w, regs["rflags"], carry))
-expect(len({c["hash"] for c in caps}) == 3 and len({c["file"] for c in caps}) == 3,
-       "three different versions must have three hashes and files")
+expect(len({c["hash"] for c in caps}) == 3 and len({c["off"] for c in caps}) == 3,
+       "three different versions must have three hashes and offsets")
 ' "$TMP/dump" "$TMP/lib.info"
 echo "ok"
