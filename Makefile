@@ -58,7 +58,7 @@ $(BUILD)/libmemwatch.so: $(LIB_OBJ)
 
 $(BUILD)/memwatch: $(TOOL_SRC) $(TOOL_HDR) $(DEPS_STAMP)
 	@mkdir -p $(BUILD)
-	$(CC) $(CSTD) $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude -I. -o $@ $(TOOL_SRC) -lZydis -lZycore \
+	$(CC) $(CSTD) $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude -I. -o $@ $(TOOL_SRC) -lZydis -lZycore -ljansson \
 	    -DMEMWATCH_LIBDIR_DEFAULT='"$(abspath $(BUILD))"'
 
 test: all

@@ -14,6 +14,7 @@ struct mwt_launch {
     char *watch;            /* --watch specs joined with commas, or NULL */
     const char *log;        /* --log, or NULL */
     const char *syscalls;   /* --syscalls, or NULL */
+    const char *events;     /* --events PATH, or NULL */
     bool no_capture, jitdump, quiet;
     char **argv;            /* the program and its arguments */
 };
@@ -23,15 +24,16 @@ int mwt_launch_main(int argc, char **argv);
 /* Absolute path of libmemwatch.so, or NULL after printing why not. */
 char *mwt_find_library(void);
 
-/* Called every 2 s while the child runs (the progress line). */
-typedef void (*mwt_tick_fn)(void *arg, unsigned seconds);
+/* Called every tick while the child runs, with the seconds since it started. */
+typedef void (*mwt_tick_fn)(void *arg, double seconds);
 
 /*
  * Runs argv (PATH searched) with the current environment and waits for it,
- * passing SIGINT, SIGTERM, SIGHUP and SIGQUIT on.  Returns 0 and the wait
- * status, or an errno value when the program could not be started.
+ * passing SIGINT, SIGTERM, SIGHUP and SIGQUIT on, calling tick every tick_ms
+ * (never when 0 or NULL).  Returns 0 and the wait status, or an errno value
+ * when the program could not be started.
  */
-int mwt_child_run(char **argv, mwt_tick_fn tick, void *arg, int *status);
+int mwt_child_run(char **argv, unsigned tick_ms, mwt_tick_fn tick, void *arg, int *status);
 
 /* Ends memwatch the way the child ended (exit status or signal). */
 void mwt_exit_like(int status) __attribute__((noreturn));
