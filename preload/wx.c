@@ -118,9 +118,26 @@ void mw_wx_on_unmap(uintptr_t start, uintptr_t end)
     }
 }
 
+/* A region's bounds when the pages [old, old + old_len) move to [new,
+ * new + new_len): shifted with them and clipped to what moved; a region that
+ * reached the old end follows the new end (it grows or shrinks with the
+ * mapping). */
+static void mw_code_move(struct mw_code *c, uintptr_t old_addr, size_t old_len, uintptr_t new_addr, size_t new_len)
+{
+    uintptr_t old_end = old_addr + old_len, new_end = new_addr + new_len;
+    int to_end = c->end >= old_end;
+    uintptr_t s = c->start > old_addr ? c->start : old_addr;
+    uintptr_t e = c->end < old_end ? c->end : old_end;
+    c->start = s - old_addr + new_addr;
+    c->end = to_end || e - old_addr + new_addr > new_end ? new_end : e - old_addr + new_addr;
+}
+
+#define MW_MOVE_REGIONS 16 /* regions one mremap carries whose bounds follow (more: rare) */
+
 void mw_wx_on_move(uintptr_t old_addr, size_t old_len, uintptr_t new_addr, size_t new_len)
 {
-    struct mw_code *moved = NULL;
+    struct mw_code *moved[MW_MOVE_REGIONS];
+    unsigned nmoved = 0;
     size_t keep = old_len < new_len ? old_len : new_len;
     /* The new range never overlaps the old one unless it is the old one
      * resized in place, which adds no page inside the walk. */
@@ -129,18 +146,17 @@ void mw_wx_on_move(uintptr_t old_addr, size_t old_len, uintptr_t new_addr, size_
         size_t off = p->addr - old_addr;
         if (!p->code)
             continue;
-        if (new_addr == old_addr && off < keep) { /* resized in place: this page stays */
-            moved = p->code;
-            moved->end = new_addr + new_len;
-            continue;
+        /* The region goes with its pages: same capture_sequence. */
+        unsigned i = 0;
+        while (i < nmoved && moved[i] != p->code)
+            i++;
+        if (i == nmoved && nmoved < MW_MOVE_REGIONS) {
+            moved[nmoved++] = p->code;
+            mw_code_move(p->code, old_addr, old_len, new_addr, new_len);
         }
+        if (new_addr == old_addr && off < keep) /* resized in place: this page stays */
+            continue;
         if (off < keep) {
-            if (!moved) {
-                /* The region goes with its pages: same capture_sequence. */
-                moved = p->code;
-                moved->start = new_addr;
-                moved->end = new_addr + new_len;
-            }
             struct mw_page *q = mw_page_get(new_addr + off, p->prog_prot);
             if (q) {
                 q->code = p->code;
@@ -153,16 +169,17 @@ void mw_wx_on_move(uintptr_t old_addr, size_t old_len, uintptr_t new_addr, size_
         mw_code_unref(p);
         mw_page_drop_if_unused(p);
     }
-    /* Growth of a tracked region is tracked like the rest of it. */
-    struct mw_page *first = mw_page_find(new_addr);
-    if (!moved || !first || new_len <= keep)
+    /* Growth continues the region of the last page kept, when that region
+     * reached the end of the mapping. */
+    struct mw_page *last = keep ? mw_page_find(new_addr + keep - MW_PAGE_SIZE) : NULL;
+    if (!last || !last->code || new_len <= keep || last->code->end != new_addr + new_len)
         return;
     for (uintptr_t a = new_addr + keep; a < new_addr + new_len; a += MW_PAGE_SIZE) {
-        struct mw_page *q = mw_page_get(a, first->prog_prot);
+        struct mw_page *q = mw_page_get(a, last->prog_prot);
         if (!q || q->code)
             continue;
-        q->code = moved;
-        moved->pages++;
+        q->code = last->code;
+        last->code->pages++;
         q->dirty = 1;
         q->view_prot = mw_wx_view(q->prog_prot, 1);
         mw_sys_mprotect((void *)a, MW_PAGE_SIZE, q->view_prot);
