@@ -17,7 +17,7 @@
  *            resumes it with the signal suppressed.
  * The reserve round: mmap 4 GiB PROT_NONE, mprotect 64 MiB of it read+write,
  * munmap it - plain, under the library with nothing tracked, and under the
- * library with code pages tracked elsewhere.
+ * library with code pages tracked elsewhere, each in a fresh process.
  *
  * Usage: cycle LIBMEMWATCH [CYCLES [ROUNDS]].  The dump goes where
  * MEMWATCH_DUMP_DIR says.  Children are this program run again with a mode.
@@ -333,7 +333,7 @@ int main(int argc, char **argv)
         best(&floor, run_floor(n));
         best(&withlib, spawn(self, "jit", n, lib, 0));
         best(&traced, spawn(self, "ptrace", n, NULL, 1));
-        best(&plain, reserve_round(nres));
+        best(&plain, spawn(self, "reserve", nres, NULL, 0));
         best(&res0, spawn(self, "reserve", nres, lib, 0));
         best(&res1, spawn(self, "reserve-tracked", nres, lib, 0));
     }

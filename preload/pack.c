@@ -4,11 +4,16 @@
  * The file is mapped MAP_SHARED through a window larger than the file (a
  * mapping may reach past the end; only the bytes inside it are touched) and
  * moved with mremap when it must grow.  Space ahead of the writer is made
- * ready a step at a time: fallocate reserves the blocks (a full disk is an
- * error here, not a SIGBUS in the middle of a copy) and MADV_POPULATE_WRITE
- * makes the pages present and writable, so the copy itself takes no page
- * fault.  Where the kernel has no MADV_POPULATE_WRITE (before 5.14) the
- * bytes go in with pwrite instead.
+ * ready a step at a time: zeros written with pwrite put the pages in the
+ * page cache without reading anything (and reserve their blocks, so a full
+ * disk is an error here, not a SIGBUS in the middle of a copy), then
+ * MADV_POPULATE_WRITE maps them present and writable, so the copy itself
+ * takes no page fault.  Measured on ext4 (bench/cycle.c), this costs about
+ * half of fallocate + MADV_POPULATE_WRITE, which reads every new page in
+ * (zero-filled) before it can be written.  Where the kernel has no
+ * MADV_POPULATE_WRITE (before 5.14) the bytes go in with pwrite instead.
+ * Only the library writes its pack, and only at or past the end of what it
+ * wrote, so the zeros never cover a capture.
  *
  * Identical content is stored once: an open-addressing table in the arena
  * maps a content hash to where its bytes are, and a hit is compared byte for
@@ -45,7 +50,7 @@ struct mw_pack_slot {
 static int mw_pack_fd = -1;
 static char *mw_pack_map;          /* the window, MAP_SHARED */
 static uint64_t mw_pack_window;    /* bytes the window spans */
-static uint64_t mw_pack_ready;     /* allocated and populated up to here */
+static uint64_t mw_pack_ready;     /* written (zeros at least) and populated up to here */
 static uint64_t mw_pack_used;      /* bytes appended */
 static int mw_pack_by_pwrite;      /* no MADV_POPULATE_WRITE: write, do not copy */
 static struct mw_pack_slot *mw_pack_slots;
@@ -69,7 +74,7 @@ long mw_pack_open(int fd, uint64_t resume_at)
     mw_pack_map = m;
     mw_pack_window = window;
     mw_pack_used = resume_at;
-    mw_pack_ready = resume_at & ~(MW_PAGE - 1);
+    mw_pack_ready = resume_at; /* never below mw_pack_used: zeros go only past it */
     return 0;
 }
 
@@ -133,6 +138,22 @@ void mw_pack_remember(uint64_t hash, uint64_t offset, uint64_t len)
     mw_pack_nfilled++;
 }
 
+static long mw_pack_pwrite(const void *bytes, size_t len, uint64_t at)
+{
+    const char *p = bytes;
+    while (len) {
+        long w = MW_SYS4(SYS_pwrite64, mw_pack_fd, p, len, at);
+        if (w == -EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? w : -EIO;
+        p += w;
+        at += (uint64_t)w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
 /* Makes [0, need) of the file ready for copying: reserved on disk and
  * present in the window. */
 static long mw_pack_make_ready(uint64_t need)
@@ -150,12 +171,16 @@ static long mw_pack_make_ready(uint64_t need)
         mw_pack_map = m;
         mw_pack_window = window;
     }
-    uint64_t from = mw_pack_ready & ~(MW_PAGE - 1);
-    long rc = MW_SYS4(SYS_fallocate, mw_pack_fd, 0, from, target - from);
-    if (rc == -EOPNOTSUPP)
-        rc = mw_sys_ftruncate(mw_pack_fd, (long)target); /* only ever grows: from >= the file's used end */
+    static char zeros[64 * 1024]; /* .bss: never written, costs no memory */
+    long rc = 0;
+    for (uint64_t at = mw_pack_ready; at < target && rc == 0;) {
+        uint64_t n = target - at < sizeof zeros ? target - at : sizeof zeros;
+        rc = mw_pack_pwrite(zeros, n, at);
+        at += n;
+    }
     if (rc != 0)
         return rc;
+    uint64_t from = mw_pack_ready & ~(MW_PAGE - 1);
     if (!mw_pack_by_pwrite) {
         rc = mw_sys_madvise(mw_pack_map + from, target - from, MADV_POPULATE_WRITE);
         if (rc == -EINVAL)
@@ -164,22 +189,6 @@ static long mw_pack_make_ready(uint64_t need)
             return rc == -EFAULT ? -ENOSPC : rc;
     }
     mw_pack_ready = target;
-    return 0;
-}
-
-static long mw_pack_pwrite(const void *bytes, size_t len, uint64_t at)
-{
-    const char *p = bytes;
-    while (len) {
-        long w = MW_SYS4(SYS_pwrite64, mw_pack_fd, p, len, at);
-        if (w == -EINTR)
-            continue;
-        if (w <= 0)
-            return w < 0 ? w : -EIO;
-        p += w;
-        at += (uint64_t)w;
-        len -= (size_t)w;
-    }
     return 0;
 }
 
