@@ -241,26 +241,27 @@ static int mw_write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
-static void mw_fmt_reg(struct mw_fmt *f, const char *name, uint64_t v, int first)
+/* key: the register's name already quoted, with what goes before and
+ * after it ("\"rax\":\""). */
+static void mw_fmt_reg(struct mw_fmt *f, const char *key, uint64_t v)
 {
-    if (!first)
-        mw_fmt_char(f, ',');
-    mw_fmt_json_str(f, name);
-    mw_fmt_str(f, ":\"");
+    mw_fmt_str(f, key);
     mw_fmt_hex(f, v);
     mw_fmt_char(f, '"');
 }
 
 static void mw_fmt_regs(struct mw_fmt *f, const ucontext_t *uc)
 {
-    static const char *const names[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-                                          "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+    static const char *const keys[16] = {
+        "\"rax\":\"", ",\"rcx\":\"", ",\"rdx\":\"", ",\"rbx\":\"", ",\"rsp\":\"", ",\"rbp\":\"",
+        ",\"rsi\":\"", ",\"rdi\":\"", ",\"r8\":\"", ",\"r9\":\"", ",\"r10\":\"", ",\"r11\":\"",
+        ",\"r12\":\"", ",\"r13\":\"", ",\"r14\":\"", ",\"r15\":\""};
     static const int order[16] = {0, 3, 1, 2, 6, 7, 5, 4, 8, 9, 10, 11, 12, 13, 14, 15};
     mw_fmt_str(f, "\"regs\":{");
-    for (int i = 0; i < 16; i++)
-        mw_fmt_reg(f, names[order[i]], mw_ctx_gpr(uc, order[i]), i == 0);
-    mw_fmt_reg(f, "rip", mw_ctx_rip(uc), 0);
-    mw_fmt_reg(f, "rflags", mw_ctx_flags(uc), 0);
+    for (int i = 0; i < 16; i++) /* rax comes first: only its key has no comma */
+        mw_fmt_reg(f, keys[order[i]], mw_ctx_gpr(uc, order[i]));
+    mw_fmt_reg(f, ",\"rip\":\"", mw_ctx_rip(uc));
+    mw_fmt_reg(f, ",\"rflags\":\"", mw_ctx_flags(uc));
     mw_fmt_char(f, '}');
 }
 
