@@ -17,6 +17,7 @@
 #include "core/spin.h"
 #include "core/sys.h"
 #include "preload/config.h"
+#include "preload/jitdump.h"
 #include "preload/lifecycle.h"
 #include "preload/pack.h"
 #include "trampoline/regs.h"
@@ -126,14 +127,6 @@ static int mw_dump_proc_dir_locked(void)
     }
     mw_proc_fd = mw_keep_high((int)fd);
     return mw_proc_fd;
-}
-
-int mw_dump_process_dir(void)
-{
-    mw_spin_lock(&mw_dump_lock);
-    int fd = mw_dump_proc_dir_locked();
-    mw_spin_unlock(&mw_dump_lock);
-    return fd;
 }
 
 /* The number after "key": in a line we wrote, or -1. */
@@ -301,20 +294,30 @@ static int mw_open_captures_locked(void)
     return 0;
 }
 
-long mw_dump_capture(const struct mw_capture_record *rec, const void *bytes)
+#define MW_PACK_AHEAD (128 * 1024) /* room kept ready in the pack after each capture */
+
+void mw_dump_capture_store(const struct mw_capture_record *rec, const void *bytes, struct mw_capture_ticket *tk)
 {
-    long seq = -1;
-    /* The bytes cannot change meanwhile: wx.c made them read+execute. */
-    uint64_t hash = mw_content_hash(bytes, rec->len);
-    uint64_t offset;
-    mw_spin_lock(&mw_dump_lock);
+    /* The bytes cannot change meanwhile: wx.c made them read+execute and
+     * holds the table. */
+    tk->rec = *rec;
+    tk->stored = 0;
+    tk->hash = mw_content_hash(bytes, rec->len);
+    mw_spin_lock(&mw_dump_lock); /* released by mw_dump_capture_log */
     if (mw_dump_failed || mw_open_captures_locked() < 0)
-        goto out;
-    long rc = mw_pack_put(bytes, rec->len, hash, &offset);
-    if (rc != 0) {
+        return;
+    long rc = mw_pack_put(bytes, rec->len, tk->hash, &tk->offset);
+    if (rc != 0)
         mw_dump_fail(MW_PACK_NAME, rc);
+    tk->stored = rc == 0;
+}
+
+long mw_dump_capture_log(struct mw_capture_ticket *tk)
+{
+    const struct mw_capture_record *rec = &tk->rec;
+    long seq = -1;
+    if (!tk->stored)
         goto out;
-    }
     seq = ++mw_seq;
     char line[2048];
     struct mw_fmt f;
@@ -327,15 +330,20 @@ long mw_dump_capture(const struct mw_capture_record *rec, const void *bytes)
     mw_fmt_printf(&f, ",\"tid\":%d,\"timestamp_ns\":", rec->tid);
     mw_fmt_u64(&f, rec->timestamp_ns);
     mw_fmt_str(&f, ",\"hash\":\"");
-    mw_fmt_hex16(&f, hash);
+    mw_fmt_hex16(&f, tk->hash);
     mw_fmt_str(&f, "\",\"file\":\"" MW_PACK_NAME "\",\"offset\":");
-    mw_fmt_u64(&f, offset);
+    mw_fmt_u64(&f, tk->offset);
     mw_fmt_char(&f, ',');
     mw_fmt_regs(&f, rec->uc);
     mw_fmt_str(&f, "}\n");
-    rc = f.truncated ? -ENOSPC : mw_write_all(mw_captures_fd, line, f.len);
-    if (rc != 0)
+    long rc = f.truncated ? -ENOSPC : mw_write_all(mw_captures_fd, line, f.len);
+    if (rc != 0) {
         mw_dump_fail(MW_CAPTURES_NAME, rc);
+        seq = -1;
+        goto out;
+    }
+    mw_jitdump_capture(rec, mw_pack_at(tk->offset), seq, mw_proc_fd);
+    mw_pack_prepare(MW_PACK_AHEAD);
 out:
     mw_spin_unlock(&mw_dump_lock);
     return seq;

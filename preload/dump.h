@@ -34,13 +34,25 @@ struct mw_capture_record {
  * stderr and -1 when it cannot be used. */
 int mw_dump_open(void);
 int mw_dump_usable(void);
-/* Stores one capture's bytes (len of them) in the pack, unless the same
- * content is there already, and writes its captures.jsonl line. Returns the
- * capture's seq, or -1. */
-long mw_dump_capture(const struct mw_capture_record *rec, const void *bytes);
+/*
+ * A capture is written in two steps, so that the table is held only while
+ * the bytes must stay still:
+ *   store (table held): the bytes go into the pack (or are found stored
+ *     already); the dump lock is taken and kept, so lines keep the order of
+ *     the captures;
+ *   log (table released): the captures.jsonl line, the jitdump record; the
+ *     pack grows ahead for the next captures; the dump lock is released.
+ * Every store is followed by one log, on the same thread.
+ */
+struct mw_capture_ticket {
+    struct mw_capture_record rec;
+    uint64_t hash, offset;
+    int stored;                   /* the bytes are in the pack */
+};
+void mw_dump_capture_store(const struct mw_capture_record *rec, const void *bytes, struct mw_capture_ticket *tk);
+/* Returns the capture's seq, or -1 when it could not be written. */
+long mw_dump_capture_log(struct mw_capture_ticket *tk);
 /* One accesses.jsonl line. */
 void mw_dump_access(const memwatch_event_t *ev, const char *label, const char *sym);
-/* The process directory's descriptor (made on first use), or -1. */
-int mw_dump_process_dir(void);
 
 #endif

@@ -192,6 +192,14 @@ static long mw_pack_make_ready(uint64_t need)
     return 0;
 }
 
+const void *mw_pack_at(uint64_t offset) { return mw_pack_map + offset; }
+
+void mw_pack_prepare(size_t ahead)
+{
+    if (mw_pack_fd >= 0 && mw_pack_ready - mw_pack_used < ahead)
+        mw_pack_make_ready(mw_pack_used + ahead); /* a failure shows at the next put */
+}
+
 long mw_pack_put(const void *bytes, size_t len, uint64_t hash, uint64_t *offset)
 {
     if (mw_pack_fd < 0)

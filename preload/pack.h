@@ -34,6 +34,11 @@ int mw_pack_is_open(void);
 /* Stores len bytes of the given hash, or finds them stored already: their
  * offset in *offset.  0 or -errno. */
 long mw_pack_put(const void *bytes, size_t len, uint64_t hash, uint64_t *offset);
+/* Where stored bytes are in this process (valid until the next put). */
+const void *mw_pack_at(uint64_t offset);
+/* Makes room for `ahead` more bytes now, so that the next puts need not
+ * (called once the table is released: growing takes system calls). */
+void mw_pack_prepare(size_t ahead);
 /* Records that [offset, offset + len) already holds bytes of this hash (an
  * earlier image's capture), so they are not stored again. */
 void mw_pack_remember(uint64_t hash, uint64_t offset, uint64_t len);

@@ -289,7 +289,10 @@ static void mw_dirty_run(struct mw_page *p, uintptr_t *lo, uintptr_t *hi)
     *hi = b;
 }
 
-static void mw_wx_capture(struct mw_thread *t, struct mw_page *p, siginfo_t *info, ucontext_t *uc)
+/* Under the table: the bytes go to the pack while nothing can change them;
+ * their line is written once the table is released (mw_wx_fault). */
+static void mw_wx_capture(struct mw_thread *t, struct mw_page *p, siginfo_t *info, ucontext_t *uc,
+                          struct mw_capture_ticket *tk)
 {
     uintptr_t lo, hi;
     mw_dirty_run(p, &lo, &hi);
@@ -313,11 +316,7 @@ static void mw_wx_capture(struct mw_thread *t, struct mw_page *p, siginfo_t *inf
         .timestamp_ns = mw_now_ns(),
         .uc = uc,
     };
-    long seq = mw_dump_capture(&rec, (const void *)lo);
-    if (seq > 0) {
-        mw_stat_add(&mw_stat_captures, 1);
-        mw_jitdump_capture(&rec, (const void *)lo, seq);
-    }
+    mw_dump_capture_store(&rec, (const void *)lo, tk);
 }
 
 /* An instruction fetch: the page-fault error code says so; where it is
@@ -337,7 +336,8 @@ static int mw_wx_fault(struct mw_thread *t, siginfo_t *info, ucontext_t *uc)
     uint64_t err = (uint64_t)uc->uc_mcontext.gregs[REG_ERR];
     uintptr_t addr = (uintptr_t)info->si_addr;
     uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-    int handled = 1;
+    int handled = 1, captured = 0;
+    struct mw_capture_ticket tk;
     /* The table lock without its two sigprocmask calls: the handler already
      * runs with every asynchronous signal blocked, and a synchronous one
      * raised in here would be the library's own fault, fatal either way. */
@@ -348,8 +348,10 @@ static int mw_wx_fault(struct mw_thread *t, siginfo_t *info, ucontext_t *uc)
     } else if (mw_is_fetch(err, addr, rip)) {
         if (!(p->prog_prot & PROT_EXEC))
             handled = 0;
-        else if (p->dirty)
-            mw_wx_capture(t, p, info, uc);
+        else if (p->dirty) {
+            mw_wx_capture(t, p, info, uc, &tk);
+            captured = 1;
+        }
         /* else another thread captured it first: just run it */
     } else if ((err & MW_PF_WRITE) || !(p->view_prot & PROT_WRITE)) {
         if (!(p->prog_prot & PROT_WRITE)) {
@@ -363,6 +365,8 @@ static int mw_wx_fault(struct mw_thread *t, siginfo_t *info, ucontext_t *uc)
         handled = 0; /* a read the program itself does not allow */
     }
     mw_write_end();
+    if (captured && mw_dump_capture_log(&tk) > 0)
+        mw_stat_add(&mw_stat_captures, 1);
     return handled;
 }
 
