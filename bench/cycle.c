@@ -9,7 +9,9 @@
  *   floor    the program's own SIGSEGV handler does the least a capture
  *            needs: 2 faults, 2 mprotect, a 4 KiB copy (to memory);
  *   library  the same program with libmemwatch preloaded (a child process
- *            of this one), writing captures.jsonl and code.pack;
+ *            of this one), writing captures.jsonl and code.pack; and again
+ *            under the memwatch launcher (found beside the library), which
+ *            warms the pack's pages from another CPU (tools/warm.h);
  *   ptrace   an emt-style monitor: this process traces the program, stops
  *            it at each SIGSEGV, copies the page with process_vm_readv,
  *            flips the protection by making the program run mprotect (its
@@ -256,7 +258,10 @@ static int monitor(pid_t pid, int fd)
     return st;
 }
 
-static double spawn(const char *self, const char *mode, int n, const char *lib, int traced)
+/* Runs this program as `mode` and returns the figure it reports: with the
+ * library preloaded when lib, under the launcher too when launcher, driven
+ * by the ptrace monitor when traced. */
+static double spawn(const char *self, const char *mode, int n, const char *lib, const char *launcher, int traced)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -268,10 +273,13 @@ static double spawn(const char *self, const char *mode, int n, const char *lib, 
         dup2(fds[1], 3);
         char count[16];
         snprintf(count, sizeof count, "%d", n);
+        unsetenv("LD_PRELOAD");
+        if (launcher) {
+            setenv("MEMWATCH_LIB", lib, 1);
+            execl(launcher, launcher, "-q", "--", self, "--child", mode, count, (char *)NULL);
+        }
         if (lib)
             setenv("LD_PRELOAD", lib, 1);
-        else
-            unsetenv("LD_PRELOAD");
         execl(self, self, "--child", mode, count, (char *)NULL);
         _exit(127);
     }
@@ -331,20 +339,29 @@ int main(int argc, char **argv)
         die("readlink /proc/self/exe");
     self[len] = 0;
 
-    double floor = 1e30, withlib = 1e30, traced = 1e30, plain = 1e30, res0 = 1e30, res1 = 1e30;
+    /* The launcher beside the library, as make installs and builds them. */
+    char launcher[4096];
+    snprintf(launcher, sizeof launcher, "%.*s/memwatch", (int)(strrchr(lib, '/') ? strrchr(lib, '/') - lib : 1),
+             strrchr(lib, '/') ? lib : ".");
+    int have_launcher = access(launcher, X_OK) == 0;
+    double floor = 1e30, withlib = 1e30, launched = 1e30, traced = 1e30, plain = 1e30, res0 = 1e30, res1 = 1e30;
     for (int r = 0; r < rounds; r++) {
-        best(&floor, spawn(self, "floor", n, NULL, 0));
-        best(&withlib, spawn(self, "jit", n, lib, 0));
-        best(&traced, spawn(self, "ptrace", n, NULL, 1));
-        best(&plain, spawn(self, "reserve", nres, NULL, 0));
-        best(&res0, spawn(self, "reserve", nres, lib, 0));
-        best(&res1, spawn(self, "reserve-tracked", nres, lib, 0));
+        best(&floor, spawn(self, "floor", n, NULL, NULL, 0));
+        best(&withlib, spawn(self, "jit", n, lib, NULL, 0));
+        if (have_launcher)
+            best(&launched, spawn(self, "jit", n, lib, launcher, 0));
+        best(&traced, spawn(self, "ptrace", n, NULL, NULL, 1));
+        best(&plain, spawn(self, "reserve", nres, NULL, NULL, 0));
+        best(&res0, spawn(self, "reserve", nres, lib, NULL, 0));
+        best(&res1, spawn(self, "reserve-tracked", nres, lib, NULL, 0));
     }
     printf("W->X->W cycle with a 4 KiB capture: best of %d rounds of %d cycles, in turn in one run\n", rounds, n);
     row("in-process floor (own handler: 2 faults, 2 mprotect, 4 KiB copy)", floor, floor);
     char what[128];
     snprintf(what, sizeof what, "libmemwatch, preloaded (dump on %s)", fs_name(getenv("MEMWATCH_DUMP_DIR")));
     row(what, withlib, floor);
+    if (have_launcher)
+        row("libmemwatch, under the memwatch launcher", launched, floor);
     row("emt-style ptrace monitor (process_vm_readv, injected mprotect)", traced, floor);
     printf("4 GiB PROT_NONE reserve, commit 64 MiB, unmap: best of %d rounds of %d\n", rounds, nres);
     row("plain", plain, plain);

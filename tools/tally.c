@@ -47,6 +47,8 @@ static void mwt_tally_capture(void *arg, struct mwt_line *l)
 {
     struct mwt_tally *t = arg;
     t->c.captures++;
+    if (!t->code_bytes)
+        return;
     json_t *j = mwt_line_json(l);
     json_t *hash = j ? json_object_get(j, "hash") : NULL, *len = j ? json_object_get(j, "len") : NULL;
     if (json_is_string(hash) && json_is_integer(len) &&
@@ -60,9 +62,10 @@ static void mwt_tally_access(void *arg, struct mwt_line *l)
     ((struct mwt_tally *)arg)->c.accesses++;
 }
 
-void mwt_tally_attach(struct mwt_tally *t, struct mwt_follow *f)
+void mwt_tally_attach(struct mwt_tally *t, struct mwt_follow *f, bool code_bytes)
 {
     memset(t, 0, sizeof *t);
+    t->code_bytes = code_bytes;
     struct mwt_consumer c = { mwt_tally_process, mwt_tally_capture, mwt_tally_access, t };
     mwt_follow_add(f, &c);
 }
