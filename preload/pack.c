@@ -25,7 +25,6 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -34,7 +33,6 @@
 #include "core/sys.h"
 
 #define MW_PACK_STEP (256 * 1024UL)          /* made ready at a time */
-#define MW_PACK_LOOKAHEAD (4 * MW_PACK_STEP) /* the file reaches this far past the ready space */
 #define MW_PACK_WINDOW_MIN (16UL << 20)      /* first window; doubles */
 #define MW_PACK_SLOTS_MIN 256
 #define MW_PAGE 4096UL
@@ -54,7 +52,6 @@ static char *mw_pack_map;          /* the window, MAP_SHARED */
 static uint64_t mw_pack_window;    /* bytes the window spans */
 static uint64_t mw_pack_ready;     /* written (zeros at least) and populated up to here */
 static uint64_t mw_pack_used;      /* bytes appended */
-static uint64_t mw_pack_size;      /* the file's size (the lookahead included) */
 static int mw_pack_by_pwrite;      /* no MADV_POPULATE_WRITE: write, do not copy */
 static struct mw_pack_slot *mw_pack_slots;
 static size_t mw_pack_nslots, mw_pack_nfilled;
@@ -76,8 +73,6 @@ long mw_pack_open(int fd, uint64_t resume_at)
     mw_pack_fd = fd;
     mw_pack_map = m;
     mw_pack_window = window;
-    struct stat st;
-    mw_pack_size = MW_SYS2(SYS_fstat, fd, &st) == 0 ? (uint64_t)st.st_size : 0;
     mw_pack_used = resume_at;
     mw_pack_ready = resume_at; /* never below mw_pack_used: zeros go only past it */
     return 0;
@@ -143,20 +138,6 @@ void mw_pack_remember(uint64_t hash, uint64_t offset, uint64_t len)
     mw_pack_nfilled++;
 }
 
-/* Are the pages of [from, to) in the page cache already?  memwatch, when it
- * runs the program, brings the lookahead in meanwhile (tools/warm.c). */
-static int mw_pack_cached(uint64_t from, uint64_t to)
-{
-    unsigned char vec[MW_PACK_STEP / MW_PAGE];
-    if (to > mw_pack_size || to - from > sizeof vec * MW_PAGE ||
-        mw_sys_mincore(mw_pack_map + from, to - from, vec) != 0)
-        return 0;
-    for (uint64_t i = 0; i < (to - from) / MW_PAGE; i++)
-        if (!(vec[i] & 1))
-            return 0;
-    return 1;
-}
-
 static long mw_pack_pwrite(const void *bytes, size_t len, uint64_t at)
 {
     const char *p = bytes;
@@ -170,8 +151,6 @@ static long mw_pack_pwrite(const void *bytes, size_t len, uint64_t at)
         at += (uint64_t)w;
         len -= (size_t)w;
     }
-    if (at > mw_pack_size)
-        mw_pack_size = at;
     return 0;
 }
 
@@ -195,10 +174,7 @@ static long mw_pack_make_ready(uint64_t need)
     static char zeros[MW_PACK_STEP]; /* .bss: never written, costs no memory */
     uint64_t from = mw_pack_ready & ~(MW_PAGE - 1);
     long rc = 0;
-    /* Pages already cached need no zeros: what lies past the bytes written
-     * is never read (no line names it). */
-    uint64_t at = mw_pack_cached(from, target) ? target : mw_pack_ready;
-    while (at < target && rc == 0) {
+    for (uint64_t at = mw_pack_ready; at < target && rc == 0;) {
         uint64_t n = target - at < sizeof zeros ? target - at : sizeof zeros;
         rc = mw_pack_pwrite(zeros, n, at);
         at += n;
@@ -213,11 +189,6 @@ static long mw_pack_make_ready(uint64_t need)
             return rc == -EFAULT ? -ENOSPC : rc;
     }
     mw_pack_ready = target;
-    /* The file reaches past the ready space, holes until written: room for
-     * memwatch to warm (a normal exit cuts it back, SIGKILL leaves it). */
-    if (mw_pack_size < target + MW_PACK_LOOKAHEAD &&
-        mw_sys_ftruncate(mw_pack_fd, (long)(target + MW_PACK_LOOKAHEAD)) == 0)
-        mw_pack_size = target + MW_PACK_LOOKAHEAD;
     return 0;
 }
 
@@ -257,7 +228,7 @@ long mw_pack_put(const void *bytes, size_t len, uint64_t hash, uint64_t *offset)
 void mw_pack_trim(void)
 {
     if (mw_pack_fd >= 0 && mw_sys_ftruncate(mw_pack_fd, (long)mw_pack_used) == 0)
-        mw_pack_ready = mw_pack_size = mw_pack_used;
+        mw_pack_ready = mw_pack_used;
 }
 
 void mw_pack_forget(void)
@@ -269,7 +240,7 @@ void mw_pack_forget(void)
     mw_free(mw_pack_slots);
     mw_pack_fd = -1;
     mw_pack_map = NULL;
-    mw_pack_window = mw_pack_ready = mw_pack_used = mw_pack_size = 0;
+    mw_pack_window = mw_pack_ready = mw_pack_used = 0;
     mw_pack_by_pwrite = 0;
     mw_pack_slots = NULL;
     mw_pack_nslots = mw_pack_nfilled = 0;

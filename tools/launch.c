@@ -11,7 +11,6 @@
 #include "tools/tally.h"
 #include "tools/usage.h"
 #include "tools/util.h"
-#include "tools/warm.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -169,7 +168,7 @@ static void mwt_set_environment(struct mwt_launch *l, const char *lib)
     mwt_set_preload(lib);
 }
 
-#define MWT_EVENTS_TICK_MS 20    /* --events, warming: how often the dump is looked at */
+#define MWT_EVENTS_TICK_MS 20    /* --events: how often the dump is looked at */
 #define MWT_STATUS_TICK_MS 100   /* the status line: at most ten times a second */
 
 /* What runs while the program does: the follower and its consumers. */
@@ -177,7 +176,6 @@ struct mwt_live {
     struct mwt_follow *follow;
     struct mwt_tally tally;
     struct mwt_events *events;
-    struct mwt_warm *warm;       /* packs warmed ahead of the library (warm.h) */
     bool status;                 /* a status line on stderr (a terminal) */
     int width;                   /* characters of the status line on screen, 0 when none */
     double drawn;                /* when it was last drawn */
@@ -233,8 +231,6 @@ static void mwt_live_tick(void *arg, double seconds)
      * memwatch learns of a reader gone from EPIPE. */
     signal(SIGPIPE, SIG_IGN);
     mwt_follow_poll(v->follow);
-    if (v->warm)
-        mwt_warm_tick(v->warm);
     if (v->events)
         mwt_events_flush(v->events);
     if (v->status && seconds - v->drawn >= MWT_STATUS_TICK_MS / 1000.0 - 0.005)
@@ -267,10 +263,7 @@ int mwt_launch_main(int argc, char **argv)
     mwt_tally_attach(&v.tally, v.follow, v.status);
     if (v.events)
         mwt_events_attach(v.events, v.follow);
-    /* Warming only helps where memwatch can run beside the program. */
-    if (!l.no_capture && sysconf(_SC_NPROCESSORS_ONLN) > 1)
-        v.warm = mwt_warm_new(v.follow);
-    unsigned tick = v.events || v.warm ? MWT_EVENTS_TICK_MS : v.status ? MWT_STATUS_TICK_MS : 0;
+    unsigned tick = v.events ? MWT_EVENTS_TICK_MS : v.status ? MWT_STATUS_TICK_MS : 0;
     int e = mwt_child_run(l.argv, tick, mwt_live_tick, &v, &status);
     signal(SIGPIPE, SIG_IGN);
     mwt_follow_poll(v.follow); /* what the last moments wrote */
@@ -281,7 +274,6 @@ int mwt_launch_main(int argc, char **argv)
     else if (!l.quiet)
         mwt_summary(&l, &v.tally.c);
     mwt_tally_free(&v.tally);
-    mwt_warm_free(v.warm);
     mwt_follow_free(v.follow);
     free(lib);
     free(l.dump_abs);
