@@ -7,6 +7,8 @@
 # median CPU time (user + system of the whole process tree) of each, as
 # ratios to plain measured in the same run, and the captures per run.
 # Usage: sh bench/clients.sh [ROUNDS]   (after make; not part of make test)
+# BASE_LIB=/path/to/other/libmemwatch.so adds a way "base": that library
+# preloaded (to compare two builds in one run).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD="$ROOT/build"
@@ -29,14 +31,14 @@ import glob, os, shlex, shutil, statistics, subprocess, sys, time
 build, out, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 cases = [a.split("|", 1) for a in sys.argv[4:]]
 lib, launcher = os.path.join(build, "libmemwatch.so"), os.path.join(build, "memwatch")
-ways = ["plain", "preloaded", "launched"]
+ways = ["plain", "preloaded", "launched"] + (["base"] if os.environ.get("BASE_LIB") else [])
 
 def run(cmd, way, dump):
     argv = shlex.split(cmd)
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)
-    if way == "preloaded":
-        env.update(LD_PRELOAD=lib, MEMWATCH_DUMP_DIR=dump)
+    if way in ("preloaded", "base"):
+        env.update(LD_PRELOAD=lib if way == "preloaded" else os.environ["BASE_LIB"], MEMWATCH_DUMP_DIR=dump)
     elif way == "launched":
         argv = [launcher, "-q", "--dump-dir", dump, "--"] + argv
     t0 = time.monotonic()
