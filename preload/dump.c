@@ -20,6 +20,7 @@
 #include "preload/jitdump.h"
 #include "preload/lifecycle.h"
 #include "preload/pack.h"
+#include "preload/resume.h"
 #include "trampoline/regs.h"
 #include "trampoline/thread.h"
 
@@ -129,75 +130,6 @@ static int mw_dump_proc_dir_locked(void)
     return mw_proc_fd;
 }
 
-/* The number after "key": in a line we wrote, or -1. */
-static int64_t mw_line_number(const char *line, size_t n, const char *key)
-{
-    size_t k = mw_strlen(key);
-    for (size_t i = 0; i + k + 3 < n; i++) {
-        if (line[i] != '"' || mw_strncmp(line + i + 1, key, k) != 0 || line[i + 1 + k] != '"' ||
-            line[i + 2 + k] != ':')
-            continue;
-        const char *d = line + i + 3 + k;
-        int quoted = *d == '"';
-        d += quoted;
-        int hex = d[0] == '0' && d[1] == 'x';
-        d += hex ? 2 : 0;
-        int64_t v = 0;
-        int digits = 0;
-        for (; d < line + n; d++, digits++) {
-            int x = *d >= '0' && *d <= '9' ? *d - '0' : hex && *d >= 'a' && *d <= 'f' ? *d - 'a' + 10 : -1;
-            if (x < 0)
-                break;
-            v = hex ? (int64_t)((uint64_t)v << 4 | (uint64_t)x) : v * 10 + x;
-        }
-        return digits ? v : -1;
-    }
-    return -1;
-}
-
-/* One line an earlier image wrote: it counts for seq, and its bytes in the
- * pack are neither overwritten nor stored again. */
-static void mw_resume_line(const char *line, size_t n, uint64_t *pack_end)
-{
-    mw_seq++;
-    int64_t off = mw_line_number(line, n, "offset"), len = mw_line_number(line, n, "len");
-    if (off < 0 || len <= 0)
-        return;
-    if ((uint64_t)(off + len) > *pack_end)
-        *pack_end = (uint64_t)(off + len);
-    mw_pack_remember((uint64_t)mw_line_number(line, n, "hash"), (uint64_t)off, (uint64_t)len);
-}
-
-/* captures.jsonl left by an earlier image of this process (exec keeps the
- * pid): seq goes on from its lines, the pack from the end of the bytes they
- * name.  Returns that end. */
-static uint64_t mw_resume_captures(int dir)
-{
-    uint64_t pack_end = 0;
-    long fd = mw_sys_openat(dir, MW_CAPTURES_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
-    if (fd < 0)
-        return 0;
-    char buf[8192];
-    size_t have = 0;
-    long n;
-    while ((n = mw_sys_read((int)fd, buf + have, sizeof buf - have)) > 0) {
-        have += (size_t)n;
-        size_t start = 0;
-        for (size_t i = 0; i < have; i++) {
-            if (buf[i] == '\n') {
-                mw_resume_line(buf + start, i - start, &pack_end);
-                start = i + 1;
-            }
-        }
-        if (start == 0 && have == sizeof buf) /* a line longer than ours ever are: skip it */
-            start = have;
-        have -= start;
-        memmove(buf, buf + start, have);
-    }
-    mw_sys_close((int)fd);
-    return pack_end;
-}
-
 static int mw_open_log(int *slot, const char *name, int *existed)
 {
     if (*slot >= 0)
@@ -274,7 +206,9 @@ static int mw_open_captures_locked(void)
     int existed;
     if (mw_open_log(&mw_captures_fd, MW_CAPTURES_NAME, &existed) < 0)
         return -1;
-    uint64_t resume = existed ? mw_resume_captures(mw_proc_fd) : 0;
+    uint64_t resume = 0;
+    if (existed)
+        mw_seq = mw_resume_captures(mw_proc_fd, MW_CAPTURES_NAME, &resume);
     long fd = mw_sys_openat(mw_proc_fd, MW_PACK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     struct stat st;
     if (fd >= 0 && (MW_SYS2(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode) ||
