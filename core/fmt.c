@@ -76,16 +76,12 @@ void mw_fmt_hex(struct mw_fmt *f, uint64_t v)
     mw_fmt_put(f, tmp + n, sizeof tmp - (size_t)n);
 }
 
-void mw_fmt_hex16_digits(struct mw_fmt *f, uint64_t v)
-{
-    for (int shift = 60; shift >= 0; shift -= 4)
-        mw_fmt_char(f, mw_hex_digits[(v >> shift) & 15]);
-}
-
 void mw_fmt_hex16(struct mw_fmt *f, uint64_t v)
 {
-    mw_fmt_str(f, "0x");
-    mw_fmt_hex16_digits(f, v);
+    char tmp[18] = {'0', 'x'};
+    for (int i = 0; i < 16; i++)
+        tmp[2 + i] = mw_hex_digits[(v >> (60 - 4 * i)) & 15];
+    mw_fmt_put(f, tmp, sizeof tmp);
 }
 
 void mw_fmt_bytes_hex(struct mw_fmt *f, const unsigned char *p, size_t n)
