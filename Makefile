@@ -41,7 +41,7 @@ TOOL_LIBS := -lZydis -lZycore -ljansson -lyara
 AGENT_SRC := core/arena.c core/pages.c core/fmt.c core/log.c core/mem.c core/sigaction_raw.c core/syscall_gate.c \
              trampoline/table.c trampoline/chain.c trampoline/onstack.c trampoline/fault_install.c trampoline/maps.c \
              $(wildcard trampoline/index.c) \
-             preload/wx.c preload/dump.c preload/jitdump.c preload/interpose_mem.c preload/config.c \
+             preload/wx.c preload/dump.c preload/pack.c preload/resume.c preload/jitdump.c preload/interpose_mem.c preload/config.c \
              preload/seccomp.c preload/sys_trap.c preload/sigview.c preload/adopt.c preload/exec_follow.c preload/loader.c \
              $(wildcard inject/*.c) $(wildcard agent/*.c)
 AGENT_OBJ := $(patsubst %.c,$(BUILD)/agent-obj/%.o,$(AGENT_SRC))

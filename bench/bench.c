@@ -1,6 +1,7 @@
 /*
  * bench/bench.c - the cost of a watched access, as a ratio to one bare
  * SIGSEGV round trip measured in the same run (issue 4, `make bench`).
+ * The code-capture cycle has its own program and baselines (cycle.c).
  *
  * Each figure is the best of several rounds of N operations (the minimum is
  * the least disturbed by the other tenant of a 2-vCPU VM).  The bare fault is
@@ -153,28 +154,6 @@ static double bench_watch(enum op op, int threads, int n, int shared_page)
     return best;
 }
 
-/* --- the code-capture cycle: write 4 KiB of code, run it --------------------- */
-static double bench_wx(int n)
-{
-    unsigned char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    memset(p, 0x90, 4096);
-    double best = 1e30;
-    for (int r = 0; r < ROUNDS; r++) {
-        double t0 = now_ns();
-        for (int i = 0; i < n; i++) {
-            p[0] = 0xb8; /* mov eax, i; ret - a different function each time */
-            memcpy(p + 1, &i, 4);
-            p[5] = 0xc3;
-            ((int (*)(void))p)();
-        }
-        double per = (now_ns() - t0) / n;
-        if (per < best)
-            best = per;
-    }
-    munmap(p, 4096);
-    return best;
-}
-
 static void row(const char *what, double ns, double bare)
 {
     printf("%-50s %10.3f us   %7.3fx\n", what, ns / 1000, ns / bare);
@@ -208,6 +187,5 @@ int main(int argc, char **argv)
     row("lock add, 4 threads, own pages", bench_watch(OP_LOCK_ADD, 4, n, 0), bare);
     row("lock add, 2 threads, one shared page", bench_watch(OP_LOCK_ADD, 2, n, 1), bare);
     row("lock add, 4 threads, one shared page", bench_watch(OP_LOCK_ADD, 4, n, 1), bare);
-    row("code capture: write + run, 4 KiB capture", bench_wx(n / 10), bare);
     return 0;
 }

@@ -1,6 +1,9 @@
 #!/bin/sh
 # make bench: builds bench/bench.c against the library and prints the table of
-# fault costs, each as a ratio to a bare SIGSEGV round trip in the same run.
+# fault costs, each as a ratio to a bare SIGSEGV round trip in the same run;
+# then bench/cycle.c: the W->X->W capture cycle against the in-process floor
+# and an emt-style ptrace monitor, and the 4 GiB reserve round with and
+# without tracked pages, each against its baseline in the same run.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD="$ROOT/build"
@@ -9,4 +12,7 @@ ${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror -I"$ROOT/include" "$ROOT/bench/b
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 MEMWATCH_DUMP_DIR="$out" "$BUILD/bench" "${BENCH_OPS:-20000}"
+${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror "$ROOT/bench/cycle.c" -o "$BUILD/cycle"
+echo
+MEMWATCH_DUMP_DIR="$out/cycle" "$BUILD/cycle" "$BUILD/libmemwatch.so" "${BENCH_CYCLES:-500}" "${BENCH_ROUNDS:-41}"
 sh "$ROOT/bench/watches.sh"

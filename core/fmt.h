@@ -27,8 +27,6 @@ void mw_fmt_i64(struct mw_fmt *f, int64_t v);
 void mw_fmt_hex(struct mw_fmt *f, uint64_t v);
 /* "0x" followed by exactly 16 hex digits. */
 void mw_fmt_hex16(struct mw_fmt *f, uint64_t v);
-/* Exactly 16 hex digits, no prefix. */
-void mw_fmt_hex16_digits(struct mw_fmt *f, uint64_t v);
 /* Bytes as two hex digits each, no separator. */
 void mw_fmt_bytes_hex(struct mw_fmt *f, const unsigned char *p, size_t n);
 /* A JSON string literal, quotes included, with the needed escapes. */

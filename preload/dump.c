@@ -17,10 +17,15 @@
 #include "core/spin.h"
 #include "core/sys.h"
 #include "preload/config.h"
+#include "preload/jitdump.h"
 #include "preload/lifecycle.h"
+#include "preload/pack.h"
+#include "preload/resume.h"
 #include "trampoline/regs.h"
+#include "trampoline/thread.h"
 
 #define MW_FD_FLOOR 300 /* our descriptors live up here, out of the program's way */
+#define MW_CAPTURES_NAME "captures.jsonl"
 
 static int mw_base_fd = -1;       /* $MEMWATCH_DUMP_DIR */
 static int mw_proc_fd = -1;       /* <exe>.<pid> */
@@ -125,42 +130,18 @@ static int mw_dump_proc_dir_locked(void)
     return mw_proc_fd;
 }
 
-int mw_dump_process_dir(void)
-{
-    mw_spin_lock(&mw_dump_lock);
-    int fd = mw_dump_proc_dir_locked();
-    mw_spin_unlock(&mw_dump_lock);
-    return fd;
-}
-
-/* Lines already in a log left by an earlier image of this process (exec
- * keeps the pid): seq goes on from there. */
-static long mw_count_lines(int dir, const char *name)
-{
-    long fd = mw_sys_openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
-    if (fd < 0)
-        return 0;
-    char buf[4096];
-    long lines = 0, n;
-    while ((n = mw_sys_read((int)fd, buf, sizeof buf)) > 0)
-        for (long i = 0; i < n; i++)
-            lines += buf[i] == '\n';
-    mw_sys_close((int)fd);
-    return lines;
-}
-
-static int mw_open_log(int *slot, const char *name, long *seq)
+static int mw_open_log(int *slot, const char *name, int *existed)
 {
     if (*slot >= 0)
         return *slot;
     int dir = mw_dump_proc_dir_locked();
     if (dir < 0)
         return -1;
+    *existed = 0;
     long fd = mw_sys_openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd == -EEXIST) { /* ours, from before an exec: append */
         fd = mw_sys_openat(dir, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0);
-        if (fd >= 0 && seq)
-            *seq = mw_count_lines(dir, name);
+        *existed = fd >= 0;
     }
     if (fd < 0) {
         mw_dump_fail(name, fd);
@@ -185,60 +166,27 @@ static int mw_write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
-/* Our own 64-bit content hash: 8 bytes at a time, multiply-xorshift mixing. */
-uint64_t mw_hash64(const void *p, size_t n)
+/* key: the register's name already quoted, with what goes before and
+ * after it ("\"rax\":\""). */
+static void mw_fmt_reg(struct mw_fmt *f, const char *key, uint64_t v)
 {
-    const unsigned char *b = p;
-    uint64_t h = 0x6a09e667f3bcc909ULL ^ (n * 0x9e3779b97f4a7c15ULL);
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, b + i, 8);
-        h ^= w * 0xff51afd7ed558ccdULL;
-        h = (h << 31 | h >> 33) * 0xc4ceb9fe1a85ec53ULL;
-    }
-    for (; i < n; i++)
-        h = (h ^ b[i]) * 0x100000001b3ULL;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return h;
-}
-
-/* The raw file, stored once per content: an existing file of that name
- * already holds these bytes. */
-static int mw_write_raw(const char *name, const void *bytes, size_t len)
-{
-    long fd = mw_sys_openat(mw_proc_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd == -EEXIST)
-        return 0;
-    if (fd < 0)
-        return (int)fd;
-    int rc = mw_write_all((int)fd, bytes, len);
-    mw_sys_close((int)fd);
-    return rc;
-}
-
-static void mw_fmt_reg(struct mw_fmt *f, const char *name, uint64_t v, int first)
-{
-    if (!first)
-        mw_fmt_char(f, ',');
-    mw_fmt_json_str(f, name);
-    mw_fmt_str(f, ":\"");
+    mw_fmt_str(f, key);
     mw_fmt_hex(f, v);
     mw_fmt_char(f, '"');
 }
 
 static void mw_fmt_regs(struct mw_fmt *f, const ucontext_t *uc)
 {
-    static const char *const names[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-                                          "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+    static const char *const keys[16] = {
+        "\"rax\":\"", ",\"rcx\":\"", ",\"rdx\":\"", ",\"rbx\":\"", ",\"rsp\":\"", ",\"rbp\":\"",
+        ",\"rsi\":\"", ",\"rdi\":\"", ",\"r8\":\"", ",\"r9\":\"", ",\"r10\":\"", ",\"r11\":\"",
+        ",\"r12\":\"", ",\"r13\":\"", ",\"r14\":\"", ",\"r15\":\""};
     static const int order[16] = {0, 3, 1, 2, 6, 7, 5, 4, 8, 9, 10, 11, 12, 13, 14, 15};
     mw_fmt_str(f, "\"regs\":{");
-    for (int i = 0; i < 16; i++)
-        mw_fmt_reg(f, names[order[i]], mw_ctx_gpr(uc, order[i]), i == 0);
-    mw_fmt_reg(f, "rip", mw_ctx_rip(uc), 0);
-    mw_fmt_reg(f, "rflags", mw_ctx_flags(uc), 0);
+    for (int i = 0; i < 16; i++) /* rax comes first: only its key has no comma */
+        mw_fmt_reg(f, keys[order[i]], mw_ctx_gpr(uc, order[i]));
+    mw_fmt_reg(f, ",\"rip\":\"", mw_ctx_rip(uc));
+    mw_fmt_reg(f, ",\"rflags\":\"", mw_ctx_flags(uc));
     mw_fmt_char(f, '}');
 }
 
@@ -249,25 +197,61 @@ static void mw_fmt_key_hex(struct mw_fmt *f, const char *key, uint64_t v)
     mw_fmt_char(f, '"');
 }
 
-long mw_dump_capture(const struct mw_capture_record *rec, const void *bytes)
+/* captures.jsonl and the pack, opened together at the first capture.
+ * Caller holds mw_dump_lock. */
+static int mw_open_captures_locked(void)
 {
-    long seq = -1;
-    mw_spin_lock(&mw_dump_lock);
-    if (mw_open_log(&mw_captures_fd, "captures.jsonl", &mw_seq) < 0)
-        goto out;
-    uint64_t hash = mw_hash64(bytes, rec->len);
-    char file[64];
-    struct mw_fmt ff;
-    mw_fmt_init(&ff, file, sizeof file);
-    mw_fmt_str(&ff, "code-");
-    mw_fmt_hex16_digits(&ff, hash);
-    mw_fmt_str(&ff, ".bin");
-    mw_fmt_cstr(&ff);
-    int rc = mw_write_raw(file, bytes, rec->len);
-    if (rc != 0) {
-        mw_dump_fail(file, rc);
-        goto out;
+    if (mw_captures_fd >= 0)
+        return 0;
+    int existed;
+    if (mw_open_log(&mw_captures_fd, MW_CAPTURES_NAME, &existed) < 0)
+        return -1;
+    uint64_t resume = 0;
+    if (existed)
+        mw_seq = mw_resume_captures(mw_proc_fd, MW_CAPTURES_NAME, &resume);
+    long fd = mw_sys_openat(mw_proc_fd, MW_PACK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    struct stat st;
+    if (fd >= 0 && (MW_SYS2(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+                    st.st_uid != (uid_t)MW_SYS0(SYS_geteuid))) {
+        mw_sys_close((int)fd);
+        fd = -EEXIST;
     }
+    long rc = fd < 0 ? fd : mw_pack_open(mw_keep_high((int)fd), resume);
+    if (rc != 0) {
+        if (fd >= 0)
+            mw_sys_close((int)fd);
+        mw_sys_close(mw_captures_fd);
+        mw_captures_fd = -1;
+        mw_dump_fail(MW_PACK_NAME, rc);
+        return -1;
+    }
+    return 0;
+}
+
+#define MW_PACK_AHEAD (128 * 1024) /* room kept ready in the pack after each capture */
+
+void mw_dump_capture_store(const struct mw_capture_record *rec, const void *bytes, struct mw_capture_ticket *tk)
+{
+    /* The bytes cannot change meanwhile: wx.c made them read+execute and
+     * holds the table. */
+    tk->rec = *rec;
+    tk->stored = 0;
+    tk->hash = mw_content_hash(bytes, rec->len);
+    mw_spin_lock(&mw_dump_lock); /* released by mw_dump_capture_log */
+    if (mw_dump_failed || mw_open_captures_locked() < 0)
+        return;
+    long rc = mw_pack_put(bytes, rec->len, tk->hash, &tk->offset);
+    if (rc != 0)
+        mw_dump_fail(MW_PACK_NAME, rc);
+    tk->stored = rc == 0;
+}
+
+long mw_dump_capture_log(struct mw_capture_ticket *tk)
+{
+    const struct mw_capture_record *rec = &tk->rec;
+    long seq = -1;
+    if (!tk->stored)
+        goto out;
     seq = ++mw_seq;
     char line[2048];
     struct mw_fmt f;
@@ -280,15 +264,20 @@ long mw_dump_capture(const struct mw_capture_record *rec, const void *bytes)
     mw_fmt_printf(&f, ",\"tid\":%d,\"timestamp_ns\":", rec->tid);
     mw_fmt_u64(&f, rec->timestamp_ns);
     mw_fmt_str(&f, ",\"hash\":\"");
-    mw_fmt_hex16(&f, hash);
-    mw_fmt_str(&f, "\",\"file\":");
-    mw_fmt_json_str(&f, file);
+    mw_fmt_hex16(&f, tk->hash);
+    mw_fmt_str(&f, "\",\"file\":\"" MW_PACK_NAME "\",\"offset\":");
+    mw_fmt_u64(&f, tk->offset);
     mw_fmt_char(&f, ',');
     mw_fmt_regs(&f, rec->uc);
     mw_fmt_str(&f, "}\n");
-    rc = f.truncated ? -ENOSPC : mw_write_all(mw_captures_fd, line, f.len);
-    if (rc != 0)
-        mw_dump_fail("captures.jsonl", rc);
+    long rc = f.truncated ? -ENOSPC : mw_write_all(mw_captures_fd, line, f.len);
+    if (rc != 0) {
+        mw_dump_fail(MW_CAPTURES_NAME, rc);
+        seq = -1;
+        goto out;
+    }
+    mw_jitdump_capture(rec, mw_pack_at(tk->offset), seq, mw_proc_fd);
+    mw_pack_prepare(MW_PACK_AHEAD);
 out:
     mw_spin_unlock(&mw_dump_lock);
     return seq;
@@ -297,7 +286,8 @@ out:
 void mw_dump_access(const memwatch_event_t *ev, const char *label, const char *sym)
 {
     mw_spin_lock(&mw_dump_lock);
-    if (mw_open_log(&mw_accesses_fd, "accesses.jsonl", NULL) < 0) {
+    int existed;
+    if (mw_open_log(&mw_accesses_fd, "accesses.jsonl", &existed) < 0) {
         mw_spin_unlock(&mw_dump_lock);
         return;
     }
@@ -340,5 +330,18 @@ void mw_dump_after_fork_child(void)
         mw_sys_close(mw_accesses_fd);
     mw_proc_fd = mw_captures_fd = mw_accesses_fd = -1;
     mw_seq = 0;
+    mw_pack_forget();
     { void mw_jitdump_after_fork_child(void); mw_jitdump_after_fork_child(); } /* preload/jitdump.h */
+}
+
+/* A normal exit: the pack loses the unused tail of its last step.  Another
+ * thread may still capture afterwards; the pack then grows again. */
+__attribute__((destructor)) static void mw_dump_at_exit(void)
+{
+    mw_sigmask_t saved; /* a capture on this thread must not find the lock held */
+    mw_sigblock_all(&saved);
+    mw_spin_lock(&mw_dump_lock);
+    mw_pack_trim();
+    mw_spin_unlock(&mw_dump_lock);
+    mw_sigrestore(&saved);
 }

@@ -2,11 +2,13 @@
  * preload/dump.h - the dump directory and what is written there.
  *
  * Layout (DESIGN.md): $MEMWATCH_DUMP_DIR/<exe>.<pid>/ holding captures.jsonl,
- * the raw capture files, and accesses.jsonl.  Every writer here runs in
- * signal context: raw syscalls, no malloc, one write(2) per JSON line on an
- * O_APPEND file (lines are never torn, nothing is buffered to lose at exit
- * or on a crash).  Files are created 0600 with O_EXCL|O_NOFOLLOW inside a
- * directory the library made 0700 and opened without following links.
+ * code.pack (the captured bytes, each line naming its offset: pack.h) and
+ * accesses.jsonl.  Every writer here runs in signal context: raw syscalls,
+ * no malloc, one write(2) per JSON line on an O_APPEND file, made when the
+ * capture or access happens (lines are never torn, nothing is buffered to
+ * lose at exit, on a crash or to SIGKILL).  Files are created 0600, never
+ * through a symbolic link, inside a directory the library made 0700 and
+ * opened without following links.
  */
 #ifndef MW_PRELOAD_DUMP_H
 #define MW_PRELOAD_DUMP_H
@@ -32,14 +34,25 @@ struct mw_capture_record {
  * stderr and -1 when it cannot be used. */
 int mw_dump_open(void);
 int mw_dump_usable(void);
-/* Writes one capture (bytes: len bytes) and its captures.jsonl line. Returns
- * the capture's seq, or -1. */
-long mw_dump_capture(const struct mw_capture_record *rec, const void *bytes);
+/*
+ * A capture is written in two steps, so that the table is held only while
+ * the bytes must stay still:
+ *   store (table held): the bytes go into the pack (or are found stored
+ *     already); the dump lock is taken and kept, so lines keep the order of
+ *     the captures;
+ *   log (table released): the captures.jsonl line, the jitdump record; the
+ *     pack grows ahead for the next captures; the dump lock is released.
+ * Every store is followed by one log, on the same thread.
+ */
+struct mw_capture_ticket {
+    struct mw_capture_record rec;
+    uint64_t hash, offset;
+    int stored;                   /* the bytes are in the pack */
+};
+void mw_dump_capture_store(const struct mw_capture_record *rec, const void *bytes, struct mw_capture_ticket *tk);
+/* Returns the capture's seq, or -1 when it could not be written. */
+long mw_dump_capture_log(struct mw_capture_ticket *tk);
 /* One accesses.jsonl line. */
 void mw_dump_access(const memwatch_event_t *ev, const char *label, const char *sym);
-/* The process directory's descriptor (made on first use), or -1. */
-int mw_dump_process_dir(void);
-
-uint64_t mw_hash64(const void *p, size_t n);
 
 #endif

@@ -7,7 +7,9 @@
  * follows: pages that vanish are forgotten, watched pages keep their trap
  * protection while remembering what the program asked for, and memory the
  * program makes executable enters the code-capture cycle (wx.c).  When the
- * table is empty and the call cannot start tracking, it costs one check.
+ * table is empty and the call cannot start tracking, it costs one check;
+ * otherwise it costs in proportion to the tracked pages inside the range
+ * (trampoline/index.h), never to the range's size.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 #include "preload/interpose_mem.h"
 #include "preload/config.h"
 #include "preload/wx.h"
+#include "trampoline/index.h"
 #include "trampoline/table.h"
 #include "trampoline/watch.h"
 
@@ -123,7 +126,12 @@ long mw_mem_protect(void *addr, size_t len, int prot, int pkey)
     mw_table_lock(&saved);
     long rc = 0;
     uintptr_t run = start;
-    for (uintptr_t a = start; a < end && rc == 0; a += MW_PAGE_SIZE) {
+    /* Only the tracked pages of the range are visited (the ordered index),
+     * whatever its size; the stretches between watched pages go to the
+     * policy whole.  Pages the policy starts tracking lie behind the walk. */
+    struct mw_index_iter it = mw_index_range(start, end);
+    for (struct mw_page *p; rc == 0 && (p = mw_index_step(&it));) {
+        uintptr_t a = p->addr;
         if (!mw_watch_any_page(a, a + MW_PAGE_SIZE))
             continue;
         if (run < a)

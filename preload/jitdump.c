@@ -124,11 +124,10 @@ static long mw_jit_writev(int fd, struct mw_iovec *iov, int n)
 
 /* Opens (making it, with its header and marker, when new) this process's
  * file; now stamps the header.  Caller holds mw_jit_lock. */
-static int mw_jit_open_locked(uint64_t now)
+static int mw_jit_open_locked(uint64_t now, int dir)
 {
     if (mw_jit_fd >= 0 || mw_jit_failed)
         return mw_jit_fd;
-    int dir = mw_dump_process_dir();
     if (dir < 0) {
         mw_jit_failed = 1; /* dump.c has said why */
         return -1;
@@ -200,7 +199,7 @@ void mw_jitdump_start(void)
     mw_jit_on = mw_config()->jitdump && mw_config()->capture;
 }
 
-void mw_jitdump_capture(const struct mw_capture_record *rec, const void *bytes, long seq)
+void mw_jitdump_capture(const struct mw_capture_record *rec, const void *bytes, long seq, int dir)
 {
     if (!mw_jit_on || mw_jit_failed || !rec || !bytes || seq <= 0)
         return;
@@ -208,7 +207,7 @@ void mw_jitdump_capture(const struct mw_capture_record *rec, const void *bytes, 
      * sample inside it comes later. */
     uint64_t now = mw_jit_now();
     mw_spin_lock(&mw_jit_lock);
-    int fd = mw_jit_open_locked(now);
+    int fd = mw_jit_open_locked(now, dir);
     mw_spin_unlock(&mw_jit_lock);
     if (fd < 0)
         return;

@@ -25,6 +25,7 @@
 #include "preload/jitdump.h"
 #include "preload/lifecycle.h"
 #include "trampoline/fault.h"
+#include "trampoline/index.h"
 #include "trampoline/record.h"
 #include "trampoline/regs.h"
 #include "trampoline/table.h"
@@ -61,21 +62,34 @@ static void mw_code_unref(struct mw_page *p)
         mw_free(c);
 }
 
+/* A page of a code region the program gave prot again: still the same
+ * region (capture_sequence goes on); writable before or now means the
+ * content may have changed. */
+static void mw_code_reprotect(struct mw_page *p, int prot)
+{
+    if ((p->prog_prot & PROT_WRITE) || (prot & PROT_WRITE))
+        p->dirty = 1;
+    p->prog_prot = prot;
+    p->view_prot = mw_wx_view(prot, p->dirty);
+}
+
 void mw_wx_on_map(uintptr_t start, uintptr_t end, int prot, int fresh)
 {
+    if (!mw_wx_tracks(prot)) { /* nothing new to track: only the tracked pages change */
+        struct mw_index_iter it = mw_index_range(start, end);
+        for (struct mw_page *p; (p = mw_index_step(&it));)
+            if (p->code)
+                mw_code_reprotect(p, prot);
+        return;
+    }
     struct mw_code *region = NULL;
-    for (uintptr_t a = start; a < end; a += MW_PAGE_SIZE) {
+    for (uintptr_t a = start; a < end; a += MW_PAGE_SIZE) { /* every page gets tracked */
         struct mw_page *p = mw_page_find(a);
         if (p && p->code) {
-            /* Still the same region (capture_sequence goes on); writable
-             * before or now means the content may have changed. */
-            if ((p->prog_prot & PROT_WRITE) || (prot & PROT_WRITE))
-                p->dirty = 1;
-            p->prog_prot = prot;
-            p->view_prot = mw_wx_view(prot, p->dirty);
+            mw_code_reprotect(p, prot);
             continue;
         }
-        if (!mw_wx_tracks(prot) || (p && (p->nwatches || p->backend)))
+        if (p && (p->nwatches || p->backend))
             continue;
         if (!region && !(region = mw_code_new(start, end)))
             return;
@@ -95,35 +109,54 @@ void mw_wx_on_map(uintptr_t start, uintptr_t end, int prot, int fresh)
 
 void mw_wx_on_unmap(uintptr_t start, uintptr_t end)
 {
-    for (uintptr_t a = MW_PAGE_FLOOR(start); a < end; a += MW_PAGE_SIZE) {
-        struct mw_page *p = mw_page_find(a);
-        if (p && p->code) {
+    struct mw_index_iter it = mw_index_range(MW_PAGE_FLOOR(start), end);
+    for (struct mw_page *p; (p = mw_index_step(&it));) {
+        if (p->code) {
             mw_code_unref(p);
             mw_page_drop_if_unused(p);
         }
     }
 }
 
+/* A region's bounds when the pages [old, old + old_len) move to [new,
+ * new + new_len): shifted with them and clipped to what moved; a region that
+ * reached the old end follows the new end (it grows or shrinks with the
+ * mapping). */
+static void mw_code_move(struct mw_code *c, uintptr_t old_addr, size_t old_len, uintptr_t new_addr, size_t new_len)
+{
+    uintptr_t old_end = old_addr + old_len, new_end = new_addr + new_len;
+    int to_end = c->end >= old_end;
+    uintptr_t s = c->start > old_addr ? c->start : old_addr;
+    uintptr_t e = c->end < old_end ? c->end : old_end;
+    c->start = s - old_addr + new_addr;
+    c->end = to_end || e - old_addr + new_addr > new_end ? new_end : e - old_addr + new_addr;
+}
+
+#define MW_MOVE_REGIONS 16 /* regions one mremap carries whose bounds follow (more: rare) */
+
 void mw_wx_on_move(uintptr_t old_addr, size_t old_len, uintptr_t new_addr, size_t new_len)
 {
-    struct mw_code *moved = NULL;
+    struct mw_code *moved[MW_MOVE_REGIONS];
+    unsigned nmoved = 0;
     size_t keep = old_len < new_len ? old_len : new_len;
-    for (size_t off = 0; off < old_len; off += MW_PAGE_SIZE) {
-        struct mw_page *p = mw_page_find(old_addr + off);
-        if (!p || !p->code)
+    /* The new range never overlaps the old one unless it is the old one
+     * resized in place, which adds no page inside the walk. */
+    struct mw_index_iter it = mw_index_range(old_addr, old_addr + old_len);
+    for (struct mw_page *p; (p = mw_index_step(&it));) {
+        size_t off = p->addr - old_addr;
+        if (!p->code)
             continue;
-        if (new_addr == old_addr && off < keep) { /* resized in place: this page stays */
-            moved = p->code;
-            moved->end = new_addr + new_len;
-            continue;
+        /* The region goes with its pages: same capture_sequence. */
+        unsigned i = 0;
+        while (i < nmoved && moved[i] != p->code)
+            i++;
+        if (i == nmoved && nmoved < MW_MOVE_REGIONS) {
+            moved[nmoved++] = p->code;
+            mw_code_move(p->code, old_addr, old_len, new_addr, new_len);
         }
+        if (new_addr == old_addr && off < keep) /* resized in place: this page stays */
+            continue;
         if (off < keep) {
-            if (!moved) {
-                /* The region goes with its pages: same capture_sequence. */
-                moved = p->code;
-                moved->start = new_addr;
-                moved->end = new_addr + new_len;
-            }
             struct mw_page *q = mw_page_get(new_addr + off, p->prog_prot);
             if (q) {
                 q->code = p->code;
@@ -136,32 +169,21 @@ void mw_wx_on_move(uintptr_t old_addr, size_t old_len, uintptr_t new_addr, size_
         mw_code_unref(p);
         mw_page_drop_if_unused(p);
     }
-    /* Growth of a tracked region is tracked like the rest of it. */
-    struct mw_page *first = mw_page_find(new_addr);
-    if (!moved || !first || new_len <= keep)
+    /* Growth continues the region of the last page kept, when that region
+     * reached the end of the mapping. */
+    struct mw_page *last = keep ? mw_page_find(new_addr + keep - MW_PAGE_SIZE) : NULL;
+    if (!last || !last->code || new_len <= keep || last->code->end != new_addr + new_len)
         return;
     for (uintptr_t a = new_addr + keep; a < new_addr + new_len; a += MW_PAGE_SIZE) {
-        struct mw_page *q = mw_page_get(a, first->prog_prot);
+        struct mw_page *q = mw_page_get(a, last->prog_prot);
         if (!q || q->code)
             continue;
-        q->code = moved;
-        moved->pages++;
+        q->code = last->code;
+        last->code->pages++;
         q->dirty = 1;
         q->view_prot = mw_wx_view(q->prog_prot, 1);
         mw_sys_mprotect((void *)a, MW_PAGE_SIZE, q->view_prot);
     }
-}
-
-/* The protection a page of [start, end) gets for a program's prot. */
-static int mw_wx_target(uintptr_t a, int prot)
-{
-    struct mw_page *p = mw_page_find(a);
-    int dirty = 1;
-    if (p && p->code)
-        dirty = p->dirty || (p->prog_prot & PROT_WRITE) || (prot & PROT_WRITE);
-    else if (!mw_wx_tracks(prot))
-        return prot;
-    return mw_wx_view(prot, dirty);
 }
 
 static long mw_raw_protect(uintptr_t a, size_t len, int prot, int pkey)
@@ -169,27 +191,54 @@ static long mw_raw_protect(uintptr_t a, size_t len, int prot, int pkey)
     return pkey < 0 ? mw_sys_mprotect((void *)a, len, prot) : mw_sys_pkey_mprotect((void *)a, len, prot, pkey);
 }
 
+/* Consecutive pages with the same protection, applied in one call. */
+struct mw_prot_run {
+    uintptr_t start, end;
+    int prot, pkey;
+    long rc;
+};
+
+static void mw_run_flush(struct mw_prot_run *r)
+{
+    if (r->rc == 0 && r->end > r->start)
+        r->rc = mw_raw_protect(r->start, r->end - r->start, r->prot, r->pkey);
+    r->start = r->end;
+}
+
+static void mw_run_add(struct mw_prot_run *r, uintptr_t a, uintptr_t b, int prot)
+{
+    if (a >= b)
+        return;
+    if (r->end != a || r->prot != prot)
+        mw_run_flush(r);
+    if (r->start == r->end) {
+        r->start = a;
+        r->prot = prot;
+    }
+    r->end = b;
+}
+
 long mw_wx_protect_range(uintptr_t start, uintptr_t end, int prot, int pkey)
 {
-    uintptr_t run = start;
-    int run_prot = -1;
-    for (uintptr_t a = start; a < end; a += MW_PAGE_SIZE) {
-        int target = mw_wx_target(a, prot);
-        if (run_prot < 0)
-            run_prot = target;
-        if (target != run_prot) {
-            long rc = mw_raw_protect(run, a - run, run_prot, pkey);
-            if (rc != 0)
-                return rc;
-            run = a;
-            run_prot = target;
-        }
+    /* A page outside any code region gets what the policy gives any new
+     * memory of that protection (its past is unknown: dirty); only the
+     * tracked pages in between can differ, and only they are visited. */
+    int untracked = mw_wx_tracks(prot) ? mw_wx_view(prot, 1) : prot;
+    struct mw_prot_run run = {start, start, untracked, pkey, 0};
+    uintptr_t cursor = start;
+    struct mw_index_iter it = mw_index_range(start, end);
+    for (struct mw_page *p; run.rc == 0 && (p = mw_index_step(&it));) {
+        if (!p->code)
+            continue;
+        int dirty = p->dirty || (p->prog_prot & PROT_WRITE) || (prot & PROT_WRITE);
+        mw_run_add(&run, cursor, p->addr, untracked);
+        mw_run_add(&run, p->addr, p->addr + MW_PAGE_SIZE, mw_wx_view(prot, dirty));
+        cursor = p->addr + MW_PAGE_SIZE;
     }
-    if (run < end) {
-        long rc = mw_raw_protect(run, end - run, run_prot, pkey);
-        if (rc != 0)
-            return rc;
-    }
+    mw_run_add(&run, cursor, end, untracked);
+    mw_run_flush(&run);
+    if (run.rc != 0)
+        return run.rc;
     mw_wx_on_map(start, end, prot, 0);
     return 0;
 }
@@ -240,7 +289,10 @@ static void mw_dirty_run(struct mw_page *p, uintptr_t *lo, uintptr_t *hi)
     *hi = b;
 }
 
-static void mw_wx_capture(struct mw_thread *t, struct mw_page *p, siginfo_t *info, ucontext_t *uc)
+/* Under the table: the bytes go to the pack while nothing can change them;
+ * their line is written once the table is released (mw_wx_fault). */
+static void mw_wx_capture(struct mw_thread *t, struct mw_page *p, siginfo_t *info, ucontext_t *uc,
+                          struct mw_capture_ticket *tk)
 {
     uintptr_t lo, hi;
     mw_dirty_run(p, &lo, &hi);
@@ -264,11 +316,7 @@ static void mw_wx_capture(struct mw_thread *t, struct mw_page *p, siginfo_t *inf
         .timestamp_ns = mw_now_ns(),
         .uc = uc,
     };
-    long seq = mw_dump_capture(&rec, (const void *)lo);
-    if (seq > 0) {
-        mw_stat_add(&mw_stat_captures, 1);
-        mw_jitdump_capture(&rec, (const void *)lo, seq);
-    }
+    mw_dump_capture_store(&rec, (const void *)lo, tk);
 }
 
 /* An instruction fetch: the page-fault error code says so; where it is
@@ -288,17 +336,22 @@ static int mw_wx_fault(struct mw_thread *t, siginfo_t *info, ucontext_t *uc)
     uint64_t err = (uint64_t)uc->uc_mcontext.gregs[REG_ERR];
     uintptr_t addr = (uintptr_t)info->si_addr;
     uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-    int handled = 1;
-    mw_sigmask_t saved;
-    mw_table_lock(&saved);
+    int handled = 1, captured = 0;
+    struct mw_capture_ticket tk;
+    /* The table lock without its two sigprocmask calls: the handler already
+     * runs with every asynchronous signal blocked, and a synchronous one
+     * raised in here would be the library's own fault, fatal either way. */
+    mw_write_begin();
     struct mw_page *p = mw_page_find(MW_PAGE_FLOOR(addr));
     if (!p || !p->code) {
         handled = p == NULL; /* untracked meanwhile: run it again */
     } else if (mw_is_fetch(err, addr, rip)) {
         if (!(p->prog_prot & PROT_EXEC))
             handled = 0;
-        else if (p->dirty)
-            mw_wx_capture(t, p, info, uc);
+        else if (p->dirty) {
+            mw_wx_capture(t, p, info, uc, &tk);
+            captured = 1;
+        }
         /* else another thread captured it first: just run it */
     } else if ((err & MW_PF_WRITE) || !(p->view_prot & PROT_WRITE)) {
         if (!(p->prog_prot & PROT_WRITE)) {
@@ -311,7 +364,9 @@ static int mw_wx_fault(struct mw_thread *t, siginfo_t *info, ucontext_t *uc)
     } else {
         handled = 0; /* a read the program itself does not allow */
     }
-    mw_table_unlock(&saved);
+    mw_write_end();
+    if (captured && mw_dump_capture_log(&tk) > 0)
+        mw_stat_add(&mw_stat_captures, 1);
     return handled;
 }
 

@@ -1,8 +1,9 @@
 /*
  * tools/child.c - runs the program as memwatch's child and ends memwatch the
  * way the child ended.  SIGCHLD stays blocked in memwatch and is taken with
- * sigtimedwait, which gives the 2-second progress tick and the child's exit
- * without a race between "not exited yet" and "sleep".  An exec failure
+ * sigtimedwait, which gives the launcher's tick (following the dump while
+ * the program runs) and the child's exit without a race between "not
+ * exited yet" and "sleep".  An exec failure
  * travels back through a close-on-exec pipe so memwatch can tell "not found"
  * from the program's own exit status 127.
  */
@@ -19,8 +20,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#define MWT_TICK_SECONDS 2
 
 static volatile sig_atomic_t mwt_child_pid;
 static const struct mwt_agent_launch *mwt_agent; /* a static program: inject at exec */
@@ -103,19 +102,23 @@ static double mwt_now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Reaps the child, calling tick every MWT_TICK_SECONDS meanwhile. */
-static void mwt_wait_child(pid_t pid, const sigset_t *chld, mwt_tick_fn tick, void *arg, int *status)
+/* Reaps the child, calling tick every tick_ms meanwhile (none when 0). */
+static void mwt_wait_child(pid_t pid, const sigset_t *chld, unsigned tick_ms, mwt_tick_fn tick, void *arg,
+                           int *status)
 {
-    double start = mwt_now(), next = start + MWT_TICK_SECONDS;
+    double period = tick && tick_ms ? tick_ms / 1000.0 : 3600;
+    double start = mwt_now(), next = start + period;
     for (;;) {
         pid_t r = waitpid(pid, status, WNOHANG);
         if (r == pid || (r < 0 && errno != EINTR))
             return;
         double left = next - mwt_now();
         if (left <= 0) {
-            if (tick)
-                tick(arg, (unsigned)(mwt_now() - start + 0.5));
-            next += MWT_TICK_SECONDS;
+            if (tick && tick_ms)
+                tick(arg, mwt_now() - start);
+            next += period;
+            if (next < mwt_now()) /* a slow tick: no burst of late ones */
+                next = mwt_now() + period;
             continue;
         }
         struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
@@ -123,7 +126,7 @@ static void mwt_wait_child(pid_t pid, const sigset_t *chld, mwt_tick_fn tick, vo
     }
 }
 
-int mwt_child_run(char **argv, mwt_tick_fn tick, void *arg, int *status)
+int mwt_child_run(char **argv, unsigned tick_ms, mwt_tick_fn tick, void *arg, int *status)
 {
     sigset_t chld, fwd, old;
     struct sigaction orig_chld, dfl;
@@ -159,7 +162,7 @@ int mwt_child_run(char **argv, mwt_tick_fn tick, void *arg, int *status)
     int e = mwt_exec_error(fds[0]);
     if (!e && mwt_agent)
         mwt_static_after_exec(pid, argv[0], mwt_agent);
-    mwt_wait_child(pid, &chld, e ? NULL : tick, arg, status);
+    mwt_wait_child(pid, &chld, tick_ms, e ? NULL : tick, arg, status);
     mwt_child_pid = 0;
     return e;
 }

@@ -1,10 +1,13 @@
 /*
  * tools/launch.c - the launcher command: parses its options into the
  * environment libmemwatch reads at load (MEMWATCH_*, LD_PRELOAD), snapshots
- * the dump directory, runs the program, prints the progress and summary lines
- * on stderr and ends with the program's status.
+ * the dump directory, runs the program while following the dump (the event
+ * stream of --events, the status line on a terminal), prints the summary
+ * line on stderr and ends with the program's status.
  */
 #include "tools/attach.h"
+#include "tools/events.h"
+#include "tools/follow.h"
 #include "tools/launch.h"
 #include "tools/static.h"
 #include "tools/tally.h"
@@ -13,6 +16,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -72,6 +76,8 @@ static bool mwt_option(struct mwt_launch *l, int argc, char **argv, int *i)
             exit(125);
         }
         l->pid = (int)pid;
+    } else if ((v = mwt_optval(argc, argv, i, "--events"))) {
+        l->events = v;
     } else if ((v = mwt_optval(argc, argv, i, "--log"))) {
         l->log = v;
     } else if ((v = mwt_optval(argc, argv, i, "--syscalls"))) {
@@ -177,48 +183,89 @@ static void mwt_set_environment(struct mwt_launch *l, const char *lib)
         mwt_set_preload(lib);
 }
 
-/* The progress line: rewritten in place on the terminal every tick. */
-struct mwt_progress {
-    const struct mwt_tally *tally;
-    int width;   /* characters of the line on screen, 0 when none */
+#define MWT_EVENTS_TICK_MS 20    /* --events: how often the dump is looked at */
+#define MWT_STATUS_TICK_MS 100   /* the status line: at most ten times a second */
+
+/* What runs while the program does: the follower and its consumers. */
+struct mwt_live {
+    struct mwt_follow *follow;
+    struct mwt_tally tally;
+    struct mwt_events *events;
+    bool status;                 /* a status line on stderr (a terminal) */
+    int width;                   /* characters of the status line on screen, 0 when none */
+    double drawn;                /* when it was last drawn */
 };
 
-static void mwt_progress_tick(void *arg, unsigned seconds)
+static const char *mwt_plural(uint64_t n, const char *one, const char *many) { return n == 1 ? one : many; }
+
+/* "12.0 KiB" and the like. */
+static void mwt_human_bytes(uint64_t n, char *buf, size_t cap)
 {
-    struct mwt_progress *p = arg;
-    struct mwt_counts c;
-    mwt_tally_count(p->tally, true, &c);
-    int w = fprintf(stderr, "\rmemwatch: %" PRIu64 " capture%s so far (%us)", c.captures,
-                    c.captures == 1 ? "" : "s", seconds);
-    if (w > 0 && w - 1 < p->width)
-        fprintf(stderr, "%*s", p->width - (w - 1), "");
-    if (w > 0 && w - 1 > p->width)
-        p->width = w - 1;
+    static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+    double v = (double)n;
+    unsigned u = 0;
+    while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, cap, "%" PRIu64 " %s", n, n == 1 ? "byte" : "bytes");
+    else
+        snprintf(buf, cap, "%.1f %s", v, units[u]);
+}
+
+/* The status line, rewritten in place. */
+static void mwt_status_draw(struct mwt_live *v, double seconds)
+{
+    const struct mwt_counts *c = &v->tally.c;
+    char code[32];
+    mwt_human_bytes(c->code_bytes, code, sizeof code);
+    int w = fprintf(stderr, "\rmemwatch: %" PRIu64 " %s (%s of distinct code), %" PRIu64 " %s, %" PRIu64
+                    " %s, %.1f s", c->captures, mwt_plural(c->captures, "capture", "captures"), code,
+                    c->accesses, mwt_plural(c->accesses, "access", "accesses"), c->processes,
+                    mwt_plural(c->processes, "process", "processes"), seconds);
+    if (w > 0 && w - 1 < v->width)
+        fprintf(stderr, "%*s", v->width - (w - 1), "");
+    if (w > 0 && w - 1 > v->width)
+        v->width = w - 1;
     fflush(stderr);
+    v->drawn = seconds;
 }
 
-static void mwt_progress_erase(struct mwt_progress *p)
+static void mwt_status_erase(struct mwt_live *v)
 {
-    if (p->width > 0)
-        fprintf(stderr, "\r%*s\r", p->width, "");
-    p->width = 0;
+    if (v->width > 0)
+        fprintf(stderr, "\r%*s\r", v->width, "");
+    v->width = 0;
 }
 
-static void mwt_summary(const struct mwt_launch *l, const struct mwt_tally *t)
+static void mwt_live_tick(void *arg, double seconds)
 {
-    struct mwt_counts c;
-    mwt_tally_count(t, false, &c);
+    struct mwt_live *v = arg;
+    /* Set here, after the fork: the program keeps the SIGPIPE it was given,
+     * memwatch learns of a reader gone from EPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+    mwt_follow_poll(v->follow);
+    if (v->events)
+        mwt_events_flush(v->events);
+    if (v->status && seconds - v->drawn >= MWT_STATUS_TICK_MS / 1000.0 - 0.005)
+        mwt_status_draw(v, seconds);
+}
+
+static void mwt_summary(const struct mwt_launch *l, const struct mwt_counts *c)
+{
     fprintf(stderr, "memwatch: %" PRIu64 " capture%s, %" PRIu64 " access%s logged in %s (%" PRIu64
-            " process%s)\n", c.captures, c.captures == 1 ? "" : "s", c.accesses,
-            c.accesses == 1 ? "" : "es", l->dump_shown, c.processes, c.processes == 1 ? "" : "es");
+            " process%s)\n", c->captures, c->captures == 1 ? "" : "s", c->accesses,
+            c->accesses == 1 ? "" : "es", l->dump_shown, c->processes, c->processes == 1 ? "" : "es");
 }
 
 int mwt_launch_main(int argc, char **argv)
 {
     struct mwt_launch l;
-    struct mwt_tally t;
+    struct mwt_live v;
     int status = 0;
     memset(&l, 0, sizeof l);
+    memset(&v, 0, sizeof v);
     mwt_parse(&l, argc, argv);
     char *lib = mwt_find_library();
     if (!lib)
@@ -232,16 +279,25 @@ int mwt_launch_main(int argc, char **argv)
     mwt_set_environment(&l, is_static ? NULL : lib);
     if (is_static)
         mwt_static_launch_ready(&agent);
-    mwt_tally_snapshot(&t, l.dump_abs);
-    struct mwt_progress p = { &t, 0 };
-    bool show = !l.quiet && isatty(STDERR_FILENO);
-    int e = mwt_child_run(l.argv, show ? mwt_progress_tick : NULL, &p, &status);
-    mwt_progress_erase(&p);
+    if (l.events && !(v.events = mwt_events_open(l.events)))
+        return 125;
+    v.status = !l.quiet && isatty(STDERR_FILENO);
+    v.follow = mwt_follow_new(l.dump_abs);
+    mwt_tally_attach(&v.tally, v.follow, v.status);
+    if (v.events)
+        mwt_events_attach(v.events, v.follow);
+    unsigned tick = v.events ? MWT_EVENTS_TICK_MS : v.status ? MWT_STATUS_TICK_MS : 0;
+    int e = mwt_child_run(l.argv, tick, mwt_live_tick, &v, &status);
+    signal(SIGPIPE, SIG_IGN);
+    mwt_follow_poll(v.follow); /* what the last moments wrote */
+    mwt_events_close(v.events, 2000);
+    mwt_status_erase(&v);
     if (e)
         mwt_error("cannot run '%s': %s", l.argv[0], strerror(e));
     else if (!l.quiet)
-        mwt_summary(&l, &t);
-    mwt_tally_free(&t);
+        mwt_summary(&l, &v.tally.c);
+    mwt_tally_free(&v.tally);
+    mwt_follow_free(v.follow);
     free(lib);
     free(l.dump_abs);
     free(l.watch);

@@ -14,6 +14,7 @@ struct mwt_launch {
     char *watch;            /* --watch specs joined with commas, or NULL */
     const char *log;        /* --log, or NULL */
     const char *syscalls;   /* --syscalls, or NULL */
+    const char *events;     /* --events PATH, or NULL */
     bool no_capture, jitdump, quiet;
     char **argv;            /* the program and its arguments */
     int pid;                /* --pid: attach to this running process instead */
@@ -26,15 +27,16 @@ char *mwt_find_library(void);
 /* Absolute path of the capture agent (memwatch-agent.so), likewise. */
 char *mwt_find_agent(void);
 
-/* Called every 2 s while the child runs (the progress line). */
-typedef void (*mwt_tick_fn)(void *arg, unsigned seconds);
+/* Called every tick while the child runs, with the seconds since it started. */
+typedef void (*mwt_tick_fn)(void *arg, double seconds);
 
 /*
  * Runs argv (PATH searched) with the current environment and waits for it,
- * passing SIGINT, SIGTERM, SIGHUP and SIGQUIT on.  Returns 0 and the wait
- * status, or an errno value when the program could not be started.
+ * passing SIGINT, SIGTERM, SIGHUP and SIGQUIT on, calling tick every tick_ms
+ * (never when 0 or NULL).  Returns 0 and the wait status, or an errno value
+ * when the program could not be started.
  */
-int mwt_child_run(char **argv, mwt_tick_fn tick, void *arg, int *status);
+int mwt_child_run(char **argv, unsigned tick_ms, mwt_tick_fn tick, void *arg, int *status);
 
 /* From now on mwt_child_run starts the program traced and injects the
  * capture agent at its exec (a statically linked program: tools/static.h). */

@@ -1,7 +1,7 @@
 /*
- * tools/tally.h - what a run added to the dump directory: a snapshot taken
- * before the program starts, and the lines of captures.jsonl and
- * accesses.jsonl that appeared in <exe>.<pid>/ directories since.
+ * tools/tally.h - what a run added to the dump directory, counted as the
+ * follower (follow.h) hands the lines on: captures, the bytes of distinct
+ * captured code, logged accesses, and the processes that wrote something.
  */
 #ifndef MWT_TALLY_H
 #define MWT_TALLY_H
@@ -10,21 +10,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct mwt_seen;
-
-struct mwt_tally {
-    char *dir;
-    struct mwt_seen *seen; /* process directories before the run, by name */
-    size_t nseen;
-};
+#include "tools/follow.h"
 
 struct mwt_counts {
     uint64_t captures, accesses, processes;
+    uint64_t code_bytes;          /* len of each distinct content (hash), once */
 };
 
-void mwt_tally_snapshot(struct mwt_tally *t, const char *dir);
-/* Counts the run's lines so far; only captures when captures_only. */
-void mwt_tally_count(const struct mwt_tally *t, bool captures_only, struct mwt_counts *c);
+struct mwt_tally {
+    struct mwt_counts c;
+    bool code_bytes;              /* count code_bytes too (parses every capture line) */
+    uint64_t *hashes;             /* open addressing, 0 = empty */
+    size_t nhashes, cap;
+};
+
+/* Registers t with the follower (t starts at zero); code_bytes: also count
+ * the bytes of distinct code, which costs a parse of each capture line. */
+void mwt_tally_attach(struct mwt_tally *t, struct mwt_follow *f, bool code_bytes);
 void mwt_tally_free(struct mwt_tally *t);
 
 #endif /* MWT_TALLY_H */

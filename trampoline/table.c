@@ -2,12 +2,15 @@
  * trampoline/table.c - the region table (see table.h).
  *
  * Two uthash tables (pages by address, watches by id) whose entries live in
- * the private arena.  Lookups are plain uthash finds: the big-reader lock in
+ * the private arena; the pages are also kept in address order (index.c) for
+ * the calls that name ranges.  Lookups are plain uthash finds: the big-reader lock in
  * thread.c guarantees no writer runs meanwhile.
  */
 #include "trampoline/table.h"
 
 #include <sys/mman.h>
+
+#include "trampoline/index.h"
 
 static struct mw_page *mw_pages;
 static struct mw_watch *mw_watches;
@@ -85,6 +88,11 @@ struct mw_page *mw_page_get(uintptr_t page, int prog_prot)
     p->prog_prot = prog_prot;
     p->view_prot = prog_prot;
     HASH_ADD(hh, mw_pages, addr, sizeof p->addr, p);
+    if (mw_index_add(p) != 0) { /* the ordered index must hold every page */
+        HASH_DELETE(hh, mw_pages, p);
+        mw_free(p);
+        return NULL;
+    }
     return p;
 }
 
@@ -92,6 +100,7 @@ void mw_page_drop_if_unused(struct mw_page *p)
 {
     if (p->nwatches || p->code || p->alias)
         return;
+    mw_index_remove(p->addr);
     HASH_DELETE(hh, mw_pages, p);
     mw_free(p->watches);
     mw_free(p);

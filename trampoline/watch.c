@@ -23,6 +23,7 @@
 #include "core/pages.h"
 #include "core/sys.h"
 #include "trampoline/backend.h"
+#include "trampoline/index.h"
 #include "trampoline/maps.h"
 #include "trampoline/promote.h"
 #include "trampoline/table.h"
@@ -214,21 +215,23 @@ int mw_watch_mode(memwatch_id_t id)
     return mode;
 }
 
+/* The four calls below serve the program's own mmap/mprotect/munmap/mremap:
+ * they walk the tracked pages of the range in the ordered index, so a range
+ * of gigabytes costs what the tracked pages inside it cost. */
 int mw_watch_any_page(uintptr_t start, uintptr_t end)
 {
-    for (uintptr_t a = MW_PAGE_FLOOR(start); a < end; a += MW_PAGE_SIZE) {
-        struct mw_page *p = mw_page_find(a);
-        if (p && (p->nwatches || p->backend != MW_BACKEND_NONE))
+    struct mw_index_iter it = mw_index_range(MW_PAGE_FLOOR(start), end);
+    for (struct mw_page *p; (p = mw_index_step(&it));)
+        if (p->nwatches || p->backend != MW_BACKEND_NONE)
             return 1;
-    }
     return 0;
 }
 
 void mw_watch_on_unmap(uintptr_t start, uintptr_t end)
 {
-    for (uintptr_t a = MW_PAGE_FLOOR(start); a < end; a += MW_PAGE_SIZE) {
-        struct mw_page *p = mw_page_find(a);
-        if (!p || (!p->nwatches && p->backend == MW_BACKEND_NONE))
+    struct mw_index_iter it = mw_index_range(MW_PAGE_FLOOR(start), end);
+    for (struct mw_page *p; (p = mw_index_step(&it));) {
+        if (!p->nwatches && p->backend == MW_BACKEND_NONE)
             continue;
         while (p->nwatches)
             mw_page_remove_watch(p, p->watches[0]);
@@ -240,9 +243,9 @@ void mw_watch_on_unmap(uintptr_t start, uintptr_t end)
 int mw_watch_on_mprotect(uintptr_t start, uintptr_t end, int prot)
 {
     int any = 0;
-    for (uintptr_t a = MW_PAGE_FLOOR(start); a < end; a += MW_PAGE_SIZE) {
-        struct mw_page *p = mw_page_find(a);
-        if (!p || p->backend == MW_BACKEND_NONE)
+    struct mw_index_iter it = mw_index_range(MW_PAGE_FLOOR(start), end);
+    for (struct mw_page *p; (p = mw_index_step(&it));) {
+        if (p->backend == MW_BACKEND_NONE)
             continue;
         any = 1;
         p->prog_prot = prot;
@@ -253,9 +256,9 @@ int mw_watch_on_mprotect(uintptr_t start, uintptr_t end, int prot)
 
 void mw_watch_before_move(uintptr_t start, uintptr_t end)
 {
-    for (uintptr_t a = MW_PAGE_FLOOR(start); a < end; a += MW_PAGE_SIZE) {
-        struct mw_page *p = mw_page_find(a);
-        if (!p || p->backend == MW_BACKEND_NONE)
+    struct mw_index_iter it = mw_index_range(MW_PAGE_FLOOR(start), end);
+    for (struct mw_page *p; (p = mw_index_step(&it));) {
+        if (p->backend == MW_BACKEND_NONE)
             continue;
         while (p->nwatches)
             mw_page_remove_watch(p, p->watches[0]);

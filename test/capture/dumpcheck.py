@@ -7,10 +7,15 @@ object with seq, addr, len, capture_sequence, region, fault_addr, tid,
 timestamp_ns, hash, file and regs; addresses and registers are "0x..."
 strings; hash is "0x" and 16 hex digits; seq runs 1, 2, 3... in line
 order; timestamps never go back; fault_addr lies inside [addr, addr+len);
-the raw file is a regular file (not a link) of this directory with mode
-0600 and exactly len bytes; equal hashes mean equal bytes and vice versa.
+the bytes are in the pack: file names code.pack, a regular file (not a
+link) of this directory with mode 0600, and offset is an integer with
+offset + len inside it (a line without offset, the other layout the
+contract allows, is refused: this writer always packs); equal hashes mean
+equal bytes and vice versa, and equal bytes are stored once (one offset); hash is XXH3-64 (seed 0) of the
+bytes, checked with Debian's libxxhash where it is installed.
 The directory itself is 0700.  Tests add what their scenario proves.
 """
+import ctypes
 import json
 import os
 import re
@@ -23,6 +28,21 @@ REGS = ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10
         "r12", "r13", "r14", "r15", "rip", "rflags")
 HEX = re.compile(r"^0x[0-9a-fA-F]+$")
 HASH = re.compile(r"^0x[0-9a-fA-F]{16}$")
+PACK = "code.pack"
+
+
+def _xxh3():
+    """XXH3_64bits from Debian's libxxhash, or None where it is not installed."""
+    try:
+        lib = ctypes.CDLL("libxxhash.so.0")
+    except OSError:
+        return None
+    lib.XXH3_64bits.restype = ctypes.c_uint64
+    lib.XXH3_64bits.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+    return lambda data: lib.XXH3_64bits(data, len(data))
+
+
+XXH3 = _xxh3()
 
 
 def fail(msg):
@@ -95,6 +115,7 @@ def load(pdir):
     caps = []
     by_hash = {}
     by_data = {}
+    by_off = {}
     last_ts = None
     for i, line in enumerate(raw.split(b"\n")[:-1]):
         where = "captures.jsonl line %d" % (i + 1)
@@ -135,11 +156,19 @@ def load(pdir):
         st = os.lstat(fpath)
         expect(stat.S_ISREG(st.st_mode), "%s: %s is not a regular file" % (where, name))
         expect(stat.S_IMODE(st.st_mode) == 0o600, "%s: %s has mode %o, not 600" % (where, name, stat.S_IMODE(st.st_mode)))
-        expect(st.st_size == rec["n"], "%s: %s holds %d bytes, len says %d" % (where, name, st.st_size, rec["n"]))
+        expect(name == PACK, "%s: file is %r, not the pack %s" % (where, name, PACK))
+        rec["off"] = _intfield(rec, "offset", where, 0) if "offset" in rec else fail("%s has no offset" % where)
+        expect(rec["off"] + rec["n"] <= st.st_size, "%s: [%d, %d) lies past the end of %s (%d bytes)"
+               % (where, rec["off"], rec["off"] + rec["n"], name, st.st_size))
         with open(fpath, "rb") as f:
-            rec["data"] = f.read()
+            f.seek(rec["off"])
+            rec["data"] = f.read(rec["n"])
         h = rec["hash"].lower()
+        expect(XXH3 is None or int(h, 16) == XXH3(rec["data"]), "%s: hash %s is not XXH3-64 of the bytes (%#018x)"
+               % (where, h, XXH3(rec["data"]) if XXH3 else 0))
         expect(by_hash.setdefault(h, rec["data"]) == rec["data"], "%s: hash %s names two different contents" % (where, h))
+        expect(by_off.setdefault(rec["data"], rec["off"]) == rec["off"], "%s: the same bytes are stored twice (offsets %d and %d)"
+               % (where, by_off[rec["data"]], rec["off"]))
         expect(by_data.setdefault(rec["data"], h) == h, "%s: the same bytes have two hashes (%s, %s)"
                % (where, by_data[rec["data"]], h))
         caps.append(rec)

@@ -7,7 +7,8 @@
 # separate 0700 directory named with the child's pid, holds only the
 # child's captures, seq from 1, tid the child's pid, bytes exactly what the
 # child ran - the inherited page it rewrote and a page of its own
-# (capture_sequence 1 there).  Nothing of one lands in the other's.
+# (capture_sequence 1 there), in a code.pack of its own from offset 0.
+# Nothing of one lands in the other's.
 # shellcheck source=test/capture/lib.sh
 . "$ROOT/test/capture/lib.sh"
 
@@ -47,5 +48,7 @@ for who, pid, key in (("parent", parent, "parent_code"), ("child", child, "child
         expect([c["cs"] for c in caps] == [1, 2], "parent: capture_sequence %r, expected [1, 2]" % [c["cs"] for c in caps])
     else:
         expect(caps[1]["cs"] == 1, "child: its own new page has capture_sequence %d, expected 1" % caps[1]["cs"])
+        expect(caps[0]["off"] == 0, "child: its first capture is at offset %d of its code.pack, not 0 (a pack of its own)"
+               % caps[0]["off"])
 ' "$TMP/dump" "$TMP/lib.info"
 echo "ok"

@@ -2,8 +2,9 @@
 # Proves identical content is stored once: writing the same code again
 # (write, call, rewrite the same bytes, call) still gives a captures.jsonl
 # line per execution, capture_sequence 1, 2, ..., but lines with the same
-# bytes name the same raw file and carry the same hash; the directory holds
-# one raw file per distinct content (X, X, Y, X: four lines, two files).
+# bytes name the same bytes of the pack (same offset) and carry the same
+# hash; the pack holds each distinct content once (X, X, Y, X: four lines,
+# two times 4 KiB in code.pack, the directory no other file).
 # shellcheck source=test/capture/lib.sh
 . "$ROOT/test/capture/lib.sh"
 
@@ -25,11 +26,12 @@ for i, (c, code) in enumerate(zip(caps, codes)):
     expect(c["data"] == code + bytes(4096 - len(code)), "capture %d: bytes %s..., expected %s" % (i + 1, c["data"][:8].hex(), code.hex()))
 x = caps[0]
 for i in (1, 3):
-    expect(caps[i]["file"] == x["file"] and caps[i]["hash"] == x["hash"],
-           "capture %d has the bytes of capture 1 but file %s hash %s (capture 1: %s %s)"
-           % (i + 1, caps[i]["file"], caps[i]["hash"], x["file"], x["hash"]))
-expect(caps[2]["file"] != x["file"] and caps[2]["hash"] != x["hash"], "different bytes share a file or hash")
-raw = sorted(f for f in os.listdir(pdir) if f not in ("captures.jsonl", "accesses.jsonl"))
-expect(raw == sorted({x["file"], caps[2]["file"]}), "expected exactly the two raw files, the directory holds %r" % raw)
+    expect(caps[i]["off"] == x["off"] and caps[i]["hash"] == x["hash"],
+           "capture %d has the bytes of capture 1 but offset %d hash %s (capture 1: %d %s)"
+           % (i + 1, caps[i]["off"], caps[i]["hash"], x["off"], x["hash"]))
+expect(caps[2]["off"] != x["off"] and caps[2]["hash"] != x["hash"], "different bytes share an offset or hash")
+expect(sorted(os.listdir(pdir)) == ["captures.jsonl", PACK], "the directory holds %r" % sorted(os.listdir(pdir)))
+size = os.path.getsize(os.path.join(pdir, PACK))
+expect(size == 2 * 4096, "code.pack holds %d bytes, expected the two contents (8192) after a normal exit" % size)
 ' "$TMP/dump" "$TMP/lib.info"
 echo "ok"

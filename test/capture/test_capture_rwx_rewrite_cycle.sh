@@ -5,8 +5,8 @@
 # page exactly as it was about to run, regs.rip == fault_addr == the
 # function and every other register the one the program loaded before the
 # call (rsp the stack pointer after the call pushed its return address, the
-# carry flag as set), tid == pid for the main thread, raw files 0600 of len
-# bytes in a 0700 directory, hashes "0x" + 16 hex digits, timestamps non-decreasing -
+# carry flag as set), tid == pid for the main thread, the bytes in the
+# pack (0600) at each line's offset in a 0700 directory, hashes "0x" + 16 hex digits, timestamps non-decreasing -
 # while the program says exactly what it says without the library.
 # shellcheck source=test/capture/lib.sh
 . "$ROOT/test/capture/lib.sh"
@@ -56,7 +56,7 @@ for i, (c, (rsp, _, carry)) in enumerate(zip(caps, facts["rsp"])):
     wrong = ["%s=%#x (expected %#x)" % (k, regs[k], v) for k, v in sorted(marks.items()) if regs[k] != v]
     expect(not wrong, "%s: regs are not the faulting context: %s" % (w, ", ".join(wrong)))
     expect(regs["rflags"] & 1 == int(carry), "%s: rflags %#x, the carry flag should be %s" % (w, regs["rflags"], carry))
-expect(len({c["hash"] for c in caps}) == 3 and len({c["file"] for c in caps}) == 3,
-       "three different versions must have three hashes and files")
+expect(len({c["hash"] for c in caps}) == 3 and len({c["off"] for c in caps}) == 3,
+       "three different versions must have three hashes and offsets")
 ' "$TMP/dump" "$TMP/lib.info"
 echo "ok"

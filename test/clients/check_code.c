@@ -2,7 +2,8 @@
  * from fault_addr (the instruction that was about to run) up to 64
  * instructions or the first unconditional jump/ret, and counts how many
  * decode.  Prints "captures N instructions M invalid K"; exits 1 when a
- * capture's file is missing or has the wrong length. */
+ * capture's bytes are missing: its file, or len bytes at "offset" of it
+ * when the line has one (the pack). */
 #include <Zydis/Zydis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,8 @@ int main(int argc, char **argv)
         unsigned long long addr = field_hex(line, "\"addr\":\"");
         unsigned long long fault = field_hex(line, "\"fault_addr\":\"");
         unsigned long long len = field_num(line, "\"len\":");
+        int packed = strstr(line, "\"offset\":") != NULL;
+        unsigned long long at = field_num(line, "\"offset\":");
         char *file = strstr(line, "\"file\":\"");
         if (!file)
             return 1;
@@ -47,7 +50,8 @@ int main(int argc, char **argv)
         snprintf(path, sizeof path, "%s/%s", argv[1], file);
         FILE *raw = fopen(path, "rb");
         unsigned char *buf = malloc(len ? len : 1);
-        if (!raw || fread(buf, 1, len, raw) != len || fgetc(raw) != EOF) {
+        if (!raw || (packed && fseek(raw, (long)at, SEEK_SET) != 0) || fread(buf, 1, len, raw) != len ||
+            (!packed && fgetc(raw) != EOF)) {
             printf("capture file %s missing or not %llu bytes\n", path, len);
             return 1;
         }

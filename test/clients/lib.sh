@@ -4,7 +4,7 @@ set -eu
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 CHECK="$TESTBIN/check_code"
-[ -x "$CHECK" ] || gcc -O2 -Wall -Werror -o "$CHECK" "$ROOT/test/clients/check_code.c" -lZydis
+[ "$CHECK" -nt "$ROOT/test/clients/check_code.c" ] || gcc -O2 -Wall -Werror -o "$CHECK" "$ROOT/test/clients/check_code.c" -lZydis
 
 # need_package CMD PACKAGE: installs PACKAGE when CMD is missing and we are
 # root; otherwise skips the test.

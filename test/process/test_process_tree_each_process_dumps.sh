@@ -18,7 +18,10 @@ for d in dirs:
     rows = [json.loads(l) for l in open(os.path.join(d, "captures.jsonl"))]
     if [r["seq"] for r in rows] != list(range(1, len(rows) + 1)):
         sys.exit("%s: seq %r" % (d, [r["seq"] for r in rows]))
-    vals += [open(os.path.join(d, r["file"]), "rb").read()[1] for r in rows]
+    for r in rows:  # the line's bytes: in a pack at "offset", or a file of their own
+        with open(os.path.join(d, r["file"]), "rb") as f:
+            f.seek(r.get("offset", 0))
+            vals.append(f.read(r["len"])[1])
 # pipeline run (2), parent (1), forked worker (3), posix_spawn child (2), vfork child (2)
 if len(dirs) != 5 or sorted(vals) != [1, 2, 2, 2, 3]:
     sys.exit("directories %d, values %r" % (len(dirs), sorted(vals)))

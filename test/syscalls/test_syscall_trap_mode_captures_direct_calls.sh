@@ -21,7 +21,11 @@ dirs = sorted(glob.glob(os.path.join(sys.argv[1], "direct_syscall_jit.*")))
 if len(dirs) != 1:   # exec keeps the pid: one directory, seq goes on
     sys.exit("expected one process directory, found %r" % dirs)
 rows = [json.loads(l) for l in open(os.path.join(dirs[0], "captures.jsonl"))]
-firsts = [open(os.path.join(dirs[0], r["file"]), "rb").read()[:6].hex() for r in rows]
+def captured(r):  # the line's bytes: in a pack at "offset", or a file of their own
+    with open(os.path.join(dirs[0], r["file"]), "rb") as f:
+        f.seek(r.get("offset", 0))
+        return f.read(r["len"])
+firsts = [captured(r)[:6].hex() for r in rows]
 want = ["b82a000000c3", "b807000000c3"]
 if firsts != want * 2:
     sys.exit("captures %r, expected %r" % (firsts, want * 2))

@@ -62,7 +62,9 @@ for d in dirs:
         assert vma == addr == int(c["addr"], 16)
         assert index == c["seq"]
         assert name == "memwatch:%d@%s" % (c["seq"], c["addr"]), name
-        assert code == open(d + "/" + c["file"], "rb").read()
+        with open(d + "/" + c["file"], "rb") as f:  # in a pack at "offset", or a file of its own
+            f.seek(c.get("offset", 0))
+            assert code == f.read(c["len"])
     # The marker: the file mapped executable in that process.
     lines = [l for l in text.splitlines() if l.startswith("MARKER ") or l.startswith("CHILD MARKER ")]
     assert any(l.endswith("/jit-%d.dump" % pid) and " r-xp " in l for l in lines), (pid, lines)
