@@ -295,7 +295,10 @@ static void clean_dump(void)
 /* Runs this program as `mode` and returns the figure it reports: with the
  * library preloaded when lib, under the launcher too when launcher, driven
  * by the ptrace monitor when traced. */
-static double spawn(const char *self, const char *mode, int n, const char *lib, const char *launcher, int traced)
+static const char *yara_rules; /* BENCH_YARA: the launched row again with --yara */
+
+static double spawn(const char *self, const char *mode, int n, const char *lib, const char *launcher, int traced,
+                    int yara)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -310,6 +313,9 @@ static double spawn(const char *self, const char *mode, int n, const char *lib, 
         unsetenv("LD_PRELOAD");
         if (launcher) {
             setenv("MEMWATCH_LIB", lib, 1);
+            if (yara)
+                execl(launcher, launcher, "-q", "--yara", yara_rules, "--", self, "--child", mode, count,
+                      (char *)NULL);
             execl(launcher, launcher, "-q", "--", self, "--child", mode, count, (char *)NULL);
         }
         if (lib)
@@ -379,16 +385,20 @@ int main(int argc, char **argv)
     snprintf(launcher, sizeof launcher, "%.*s/memwatch", (int)(strrchr(lib, '/') ? strrchr(lib, '/') - lib : 1),
              strrchr(lib, '/') ? lib : ".");
     int have_launcher = access(launcher, X_OK) == 0;
-    double floor = 1e30, withlib = 1e30, launched = 1e30, traced = 1e30, plain = 1e30, res0 = 1e30, res1 = 1e30;
+    double floor = 1e30, withlib = 1e30, launched = 1e30, scanned = 1e30, traced = 1e30, plain = 1e30, res0 = 1e30,
+           res1 = 1e30;
+    yara_rules = getenv("BENCH_YARA");
     for (int r = 0; r < rounds; r++) {
-        best(&floor, spawn(self, "floor", n, NULL, NULL, 0));
-        best(&withlib, spawn(self, "jit", n, lib, NULL, 0));
+        best(&floor, spawn(self, "floor", n, NULL, NULL, 0, 0));
+        best(&withlib, spawn(self, "jit", n, lib, NULL, 0, 0));
         if (have_launcher)
-            best(&launched, spawn(self, "jit", n, lib, launcher, 0));
-        best(&traced, spawn(self, "ptrace", n, NULL, NULL, 1));
-        best(&plain, spawn(self, "reserve", nres, NULL, NULL, 0));
-        best(&res0, spawn(self, "reserve", nres, lib, NULL, 0));
-        best(&res1, spawn(self, "reserve-tracked", nres, lib, NULL, 0));
+            best(&launched, spawn(self, "jit", n, lib, launcher, 0, 0));
+        if (have_launcher && yara_rules)
+            best(&scanned, spawn(self, "jit", n, lib, launcher, 0, 1));
+        best(&traced, spawn(self, "ptrace", n, NULL, NULL, 1, 0));
+        best(&plain, spawn(self, "reserve", nres, NULL, NULL, 0, 0));
+        best(&res0, spawn(self, "reserve", nres, lib, NULL, 0, 0));
+        best(&res1, spawn(self, "reserve-tracked", nres, lib, NULL, 0, 0));
     }
     printf("W->X->W cycle with a 4 KiB capture: best of %d rounds of %d cycles, in turn in one run\n", rounds, n);
     row("in-process floor (own handler: 2 faults, 2 mprotect, 4 KiB copy)", floor, floor);
@@ -397,6 +407,8 @@ int main(int argc, char **argv)
     row(what, withlib, floor);
     if (have_launcher)
         row("libmemwatch, under the memwatch launcher", launched, floor);
+    if (have_launcher && yara_rules)
+        row("the same, each capture scanned live (--yara)", scanned, floor);
     row("emt-style ptrace monitor (process_vm_readv, injected mprotect)", traced, floor);
     printf("4 GiB PROT_NONE reserve, commit 64 MiB, unmap: best of %d rounds of %d\n", rounds, nres);
     row("plain", plain, plain);

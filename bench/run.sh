@@ -14,5 +14,5 @@ trap 'rm -rf "$out"' EXIT
 MEMWATCH_DUMP_DIR="$out" "$BUILD/bench" "${BENCH_OPS:-20000}"
 ${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror "$ROOT/bench/cycle.c" -o "$BUILD/cycle"
 echo
-MEMWATCH_DUMP_DIR="$out/cycle" "$BUILD/cycle" "$BUILD/libmemwatch.so" "${BENCH_CYCLES:-500}" "${BENCH_ROUNDS:-41}"
+BENCH_YARA="$ROOT/examples/demo.yar" MEMWATCH_DUMP_DIR="$out/cycle" "$BUILD/cycle" "$BUILD/libmemwatch.so" "${BENCH_CYCLES:-500}" "${BENCH_ROUNDS:-41}"
 sh "$ROOT/bench/watches.sh"

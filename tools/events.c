@@ -133,12 +133,14 @@ static void mwt_events_add(struct mwt_events *ev, struct mwt_line *l, bool captu
                                l->proc->pid, exe ? exe : "\"\"", dir ? dir : "\"\"", l->len > 2 ? "," : "");
     free(exe);
     free(dir);
-    size_t nh = strlen(head), nbody = l->len - 1; /* the line without its "{", plus a newline */
+    /* the line without its "{" (and, with extra members, without its "}"), plus a newline */
+    size_t nh = strlen(head), nx = l->extra ? strlen(l->extra) : 0, nbody = l->len - 1 - (nx ? 1 : 0);
     char *skipped = ev->skipped_caps || ev->skipped_accs ? mwt_skipped_line(ev) : NULL;
     size_t ns = skipped ? strlen(skipped) : 0;
-    if (!mwt_events_room(ev, ns + nh + nbody + 1)) {
+    size_t need = ns + nh + nbody + (nx ? nx + 1 : 0) + 1;
+    if (!mwt_events_room(ev, need)) {
         mwt_events_flush(ev);
-        if (!mwt_events_room(ev, ns + nh + nbody + 1)) {
+        if (!mwt_events_room(ev, need)) {
             if (capture)
                 ev->skipped_caps++;
             else
@@ -152,6 +154,10 @@ static void mwt_events_add(struct mwt_events *ev, struct mwt_line *l, bool captu
     }
     mwt_events_append(ev, head, nh);
     mwt_events_append(ev, l->text + 1, nbody);
+    if (nx) {
+        mwt_events_append(ev, l->extra, nx);
+        mwt_events_append(ev, "}", 1);
+    }
     mwt_events_append(ev, "\n", 1);
 done:
     free(skipped);

@@ -164,7 +164,7 @@ json_t *mwt_line_json(struct mwt_line *l)
 
 static void mwt_deliver(struct mwt_follow *f, struct mwt_entry *e, bool captures, char *text, size_t len)
 {
-    struct mwt_line l = { &e->proc, text, len, NULL, false };
+    struct mwt_line l = { &e->proc, text, len, NULL, false, NULL };
     text[len] = '\0';
     mwt_announce(f, e);
     for (size_t i = 0; i < f->nconsumers; i++) {
@@ -175,6 +175,7 @@ static void mwt_deliver(struct mwt_follow *f, struct mwt_entry *e, bool captures
             c->access(c->arg, &l);
     }
     json_decref(l.json);
+    free(l.extra);
 }
 
 /* Splits buf into lines; the last piece without a newline waits in t. */

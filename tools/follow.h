@@ -43,6 +43,8 @@ struct mwt_line {
     size_t len;
     json_t *json;                 /* parsed by mwt_line_json, freed after the callbacks */
     bool parse_failed;
+    char *extra;                  /* members a consumer adds to the line's event (",\"yara\":[...]"),
+                                   * for the consumers after it; malloc'd, freed after the callbacks */
 };
 
 /* The line as JSON (parsed once, on first demand), or NULL when it is not a

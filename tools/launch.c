@@ -13,6 +13,7 @@
 #include "tools/tally.h"
 #include "tools/usage.h"
 #include "tools/util.h"
+#include "tools/yara_live.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -78,6 +79,8 @@ static bool mwt_option(struct mwt_launch *l, int argc, char **argv, int *i)
         l->pid = (int)pid;
     } else if ((v = mwt_optval(argc, argv, i, "--events"))) {
         l->events = v;
+    } else if ((v = mwt_optval(argc, argv, i, "--yara"))) {
+        l->yara = v;
     } else if ((v = mwt_optval(argc, argv, i, "--log"))) {
         l->log = v;
     } else if ((v = mwt_optval(argc, argv, i, "--syscalls"))) {
@@ -279,14 +282,20 @@ int mwt_launch_main(int argc, char **argv)
     mwt_set_environment(&l, is_static ? NULL : lib);
     if (is_static)
         mwt_static_launch_ready(&agent);
+    /* Rules that do not compile stop the launch before the program starts. */
+    struct mwt_yara *yara = NULL;
+    if (l.yara && !(yara = mwt_yara_open(l.yara)))
+        return MWT_YARA_EXIT_BAD_RULES;
     if (l.events && !(v.events = mwt_events_open(l.events)))
         return 125;
     v.status = !l.quiet && isatty(STDERR_FILENO);
     v.follow = mwt_follow_new(l.dump_abs);
     mwt_tally_attach(&v.tally, v.follow, v.status);
+    if (yara) /* before the event stream: its lines carry the matches */
+        mwt_yara_live_attach(yara, v.follow);
     if (v.events)
         mwt_events_attach(v.events, v.follow);
-    unsigned tick = v.events ? MWT_EVENTS_TICK_MS : v.status ? MWT_STATUS_TICK_MS : 0;
+    unsigned tick = v.events || yara ? MWT_EVENTS_TICK_MS : v.status ? MWT_STATUS_TICK_MS : 0;
     int e = mwt_child_run(l.argv, tick, mwt_live_tick, &v, &status);
     signal(SIGPIPE, SIG_IGN);
     mwt_follow_poll(v.follow); /* what the last moments wrote */
@@ -298,6 +307,8 @@ int mwt_launch_main(int argc, char **argv)
         mwt_summary(&l, &v.tally.c);
     mwt_tally_free(&v.tally);
     mwt_follow_free(v.follow);
+    if (yara)
+        mwt_yara_close(yara);
     free(lib);
     free(l.dump_abs);
     free(l.watch);

@@ -15,6 +15,7 @@ struct mwt_launch {
     const char *log;        /* --log, or NULL */
     const char *syscalls;   /* --syscalls, or NULL */
     const char *events;     /* --events PATH, or NULL */
+    const char *yara;       /* --yara RULES, or NULL */
     bool no_capture, jitdump, quiet;
     char **argv;            /* the program and its arguments */
     int pid;                /* --pid: attach to this running process instead */
