@@ -21,6 +21,7 @@
 #include "preload/lifecycle.h"
 #include "preload/pack.h"
 #include "preload/resume.h"
+#include "trampoline/chain.h"
 #include "trampoline/regs.h"
 #include "trampoline/thread.h"
 
@@ -64,8 +65,11 @@ static void mw_exe_name(void)
     mw_exe[len] = 0;
 }
 
+static void mw_dump_flush_dying(void);
+
 int mw_dump_open(void)
 {
+    mw_chain_set_die_hook(mw_dump_flush_dying);
     const char *dir = mw_config()->dump_dir;
     mw_exe_name();
     long rc = mw_sys_mkdirat(AT_FDCWD, dir, 0700);
@@ -283,6 +287,60 @@ out:
     return seq;
 }
 
+/* --- access lines, gathered ------------------------------------------------------ */
+
+#define MW_ACCESS_BUF (64 * 1024)
+#define MW_ACCESS_AGE_NS (20ULL * 1000 * 1000)
+
+static char mw_access_buf[MW_ACCESS_BUF];
+static size_t mw_access_used;
+static uint64_t mw_access_oldest;    /* when the first buffered line came */
+static mw_spin_t mw_access_lock;     /* taken with the engine's signals blocked or in its handler */
+
+static void mw_access_write_locked(void)
+{
+    if (mw_access_used && mw_accesses_fd >= 0 && mw_write_all(mw_accesses_fd, mw_access_buf, mw_access_used) != 0)
+        mw_dump_fail("accesses.jsonl", -EIO);
+    mw_access_used = 0;
+}
+
+void mw_dump_flush_accesses(void)
+{
+    mw_sigmask_t saved; /* a handler on this thread must not find the lock held */
+    mw_sigblock_all(&saved);
+    mw_spin_lock(&mw_access_lock);
+    mw_access_write_locked();
+    mw_spin_unlock(&mw_access_lock);
+    mw_sigrestore(&saved);
+}
+
+/* The process is about to die by a signal (in the engine's handler): write
+ * what is buffered, unless this very thread died holding the buffer. */
+static void mw_dump_flush_dying(void)
+{
+    if (__atomic_exchange_n(&mw_access_lock.held, 1, __ATOMIC_ACQUIRE))
+        return;
+    mw_access_write_locked();
+    mw_spin_unlock(&mw_access_lock);
+}
+
+/* Called by the access sink, which runs in the engine's own context (its
+ * signal handler, or a promoted site's hit path): asynchronous signals are
+ * blocked there already, no handler can find the lock held. */
+static void mw_access_put(const char *line, size_t n, uint64_t now)
+{
+    mw_spin_lock(&mw_access_lock);
+    if (mw_access_used + n > MW_ACCESS_BUF)
+        mw_access_write_locked();
+    if (!mw_access_used)
+        mw_access_oldest = now;
+    memcpy(mw_access_buf + mw_access_used, line, n);
+    mw_access_used += n;
+    if (now - mw_access_oldest >= MW_ACCESS_AGE_NS)
+        mw_access_write_locked();
+    mw_spin_unlock(&mw_access_lock);
+}
+
 void mw_dump_access(const memwatch_event_t *ev, const char *label, const char *sym)
 {
     mw_spin_lock(&mw_dump_lock);
@@ -315,13 +373,17 @@ void mw_dump_access(const memwatch_event_t *ev, const char *label, const char *s
     mw_fmt_str(&f, "\",\"after\":\"");
     mw_fmt_bytes_hex(&f, ev->after, ev->nbytes);
     mw_fmt_str(&f, "\"}\n");
-    if (f.truncated || mw_write_all(mw_accesses_fd, line, f.len) != 0)
-        mw_dump_fail("accesses.jsonl", -EIO);
+    if (f.truncated)
+        mw_dump_fail("accesses.jsonl", -ENOSPC);
+    else
+        mw_access_put(line, f.len, ev->timestamp_ns);
 }
 
 void mw_dump_after_fork_child(void)
 {
     mw_dump_lock.held = 0;
+    mw_access_lock.held = 0;
+    mw_access_used = 0; /* the parent's lines (written before the fork: mw_fork_prepare) */
     if (mw_proc_fd >= 0)
         mw_sys_close(mw_proc_fd);
     if (mw_captures_fd >= 0)
@@ -344,4 +406,5 @@ __attribute__((destructor)) static void mw_dump_at_exit(void)
     mw_pack_trim();
     mw_spin_unlock(&mw_dump_lock);
     mw_sigrestore(&saved);
+    mw_dump_flush_accesses();
 }

@@ -4,9 +4,12 @@
  * Layout (DESIGN.md): $MEMWATCH_DUMP_DIR/<exe>.<pid>/ holding captures.jsonl,
  * code.pack (the captured bytes, each line naming its offset: pack.h) and
  * accesses.jsonl.  Every writer here runs in signal context: raw syscalls,
- * no malloc, one write(2) per JSON line on an O_APPEND file, made when the
- * capture or access happens (lines are never torn, nothing is buffered to
- * lose at exit, on a crash or to SIGKILL).  Files are created 0600, never
+ * no malloc, whole JSON lines on O_APPEND files (never torn).  A capture's
+ * line is one write(2) when it happens (nothing buffered: see pack.h for its
+ * bytes).  Access lines are many and small: they are gathered in a buffer
+ * and written together (mw_dump_flush_accesses) when it fills, when its
+ * oldest line is MW_ACCESS_AGE_NS old, and before anything that would lose
+ * it - exit, fork, exec, a death by a signal the engine handles.  Files are created 0600, never
  * through a symbolic link, inside a directory the library made 0700 and
  * opened without following links.
  */
@@ -52,7 +55,9 @@ struct mw_capture_ticket {
 void mw_dump_capture_store(const struct mw_capture_record *rec, const void *bytes, struct mw_capture_ticket *tk);
 /* Returns the capture's seq, or -1 when it could not be written. */
 long mw_dump_capture_log(struct mw_capture_ticket *tk);
-/* One accesses.jsonl line. */
+/* One accesses.jsonl line (buffered, see above). */
 void mw_dump_access(const memwatch_event_t *ev, const char *label, const char *sym);
+/* Writes the buffered access lines out now.  Signal-safe. */
+void mw_dump_flush_accesses(void);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "core/sys.h"
 #include "preload/config.h"
+#include "preload/dump.h"
 #include "preload/sigview.h"
 #include "trampoline/backend.h"
 #include "trampoline/promote.h"
@@ -47,6 +48,7 @@ void mw_lifecycle_thread_started(uint64_t prog_blocked)
 
 void mw_fork_prepare(void)
 {
+    mw_dump_flush_accesses(); /* written once, by the parent */
     mw_sigblock_all(&mw_fork_saved);
     mw_write_begin();
     mw_alias_fork_prepare();

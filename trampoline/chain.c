@@ -49,8 +49,14 @@ void mw_chain_get(int sig, struct mw_prog_action *a)
     mw_spin_unlock(&mw_prog_lock);
 }
 
+static void (*mw_die_hook)(void);
+
+void mw_chain_set_die_hook(void (*fn)(void)) { mw_die_hook = fn; }
+
 void mw_chain_die(int sig, int natural)
 {
+    if (mw_die_hook)
+        mw_die_hook();
     struct mw_kernel_sigaction dfl = {.handler = SIG_DFL};
     mw_sys_rt_sigaction(sig, &dfl, NULL);
     if (natural)

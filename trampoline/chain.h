@@ -54,5 +54,8 @@ void mw_chain_raise_pending(struct mw_thread *t);
 /* Ends the process by sig, as its default action would. Does not return
  * unless natural (then the caller returns and the instruction re-faults). */
 void mw_chain_die(int sig, int natural);
+/* Called (signal context, raw syscalls only) before mw_chain_die ends the
+ * process: the preload side writes what it still holds. */
+void mw_chain_set_die_hook(void (*fn)(void));
 
 #endif

@@ -266,6 +266,7 @@ static int mw_plan_block(struct mw_stub_insn *b, const struct mw_insn *in, uintp
 struct mw_span {
     unsigned n;
     unsigned len;                         /* bytes the instructions cover */
+    uintptr_t jump_to;                    /* the last instruction is a direct jump there, else 0 */
     uintptr_t tramp;                      /* a span's trampoline, and the jump's displacement */
     int32_t rel;
     struct mw_insn insn[MW_SPAN_MAX];     /* decoded (the site's is the first) */
@@ -278,6 +279,7 @@ static const char *mw_span_find(const struct mw_promo_site *ps, const struct mw_
 {
     sp->n = 1;
     sp->len = s->insn.len;
+    sp->jump_to = 0;
     sp->insn[0] = s->insn;
     memcpy(sp->bytes[0], s->bytes, s->insn.len);
     if (sp->len >= MW_JMP_LEN)
@@ -294,8 +296,16 @@ static const char *mw_span_find(const struct mw_promo_site *ps, const struct mw_
             return "the instructions after it are taken";
         ZydisDecodedInstruction zi;
         ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-        if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, (const void *)at, 15, &zi, ops)) || !mw_insn_is_movable(&zi))
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, (const void *)at, 15, &zi, ops)))
+            return "undecodable bytes after it";
+        int jump = zi.meta.category == ZYDIS_CATEGORY_UNCOND_BR && ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+                   ops[0].imm.is_relative;
+        if (!jump && !mw_insn_is_movable(&zi))
             return "control flow right after it";
+        if (jump && sp->len + zi.length < MW_JMP_LEN)
+            return "a jump right after it, too soon";
+        if (jump)
+            sp->jump_to = at + zi.length + (uintptr_t)ops[0].imm.value.s; /* the span's last instruction */
         memcpy(sp->bytes[sp->n], (const void *)at, zi.length);
         if (mw_decode(sp->bytes[sp->n], zi.length, at, &sp->insn[sp->n]) != 0)
             return "an instruction after it does not decode";
@@ -352,7 +362,12 @@ static void mw_promote(struct mw_promo_site *ps, const struct mw_site *s, uintpt
         b->len = sp->insn[i].len;
         b->disp_off = mw_disp_offset(b->bytes, b->len);
         b->index = (unsigned)(entry[i] - mw_sites);
-        ok = mw_plan_block(b, &sp->insn[i], MW_PAGE_FLOOR(fault_addr)) == 0;
+        if (sp->jump_to && i == sp->n - 1) {
+            b->kind = MW_STUB_JUMP;
+            b->target = sp->jump_to;
+        } else {
+            ok = mw_plan_block(b, &sp->insn[i], MW_PAGE_FLOOR(fault_addr)) == 0;
+        }
         at += b->len;
     }
     uintptr_t tramp = span ? sp->tramp : 0;
@@ -360,7 +375,7 @@ static void mw_promote(struct mw_promo_site *ps, const struct mw_site *s, uintpt
     uintptr_t stub = ok ? mw_place_stub(span ? tramp : ps->rip, MW_STUB_MAX, &r) : 0;
     for (unsigned i = 0; i < sp->n && stub; i++) {
         struct mw_stub_insn *b = &plan.insn[i];
-        if (b->kind == MW_STUB_RAW)
+        if (b->kind == MW_STUB_RAW || b->kind == MW_STUB_JUMP)
             continue;
         const struct mw_page *p = mw_page_find(b->page);
         char *view = mw_place_view(r, p);
@@ -414,7 +429,7 @@ static void mw_promote(struct mw_promo_site *ps, const struct mw_site *s, uintpt
     }
     ps->npages = 0;
     for (unsigned i = 0; i < sp->n; i++) {
-        uintptr_t page = plan.insn[i].kind == MW_STUB_RAW ? 0 : plan.insn[i].page;
+        uintptr_t page = plan.insn[i].kind == MW_STUB_RAW || plan.insn[i].kind == MW_STUB_JUMP ? 0 : plan.insn[i].page;
         int seen = !page;
         for (unsigned k = 0; k < ps->npages && !seen; k++)
             seen = ps->pages[k] == page;

@@ -306,6 +306,9 @@ int mw_stub_build(uint8_t *code, uintptr_t at, const struct mw_stub_plan *plan, 
         case MW_STUB_RAW:
             mw_copy(&o, p, i, 0, l);
             break;
+        case MW_STUB_JUMP:
+            mw_jmp(&o, p->target);
+            break;
         }
         mw_block_end(&o, &x);
     }

@@ -20,7 +20,9 @@
  *                   instruction, where it points (native memory, or the fault
  *                   path for another watched page);
  *   raw             any other instruction without control flow: a copy (its
- *                   RIP-relative displacement, if any, aimed as before).
+ *                   RIP-relative displacement, if any, aimed as before);
+ *   jump            a direct unconditional jump, the last instruction a span
+ *                   may take: a jump to its target.
  * The places of the copies of original instructions are reported, so that a
  * fault raised there is taken as the instruction's own (mw_promo_site_of),
  * and each block's start, so that a thread that was stopped between the
@@ -37,7 +39,7 @@
 #define MW_SPAN_MAX 5          /* instructions one patch covers */
 #define MW_STUB_COPIES (2 * MW_SPAN_MAX)
 
-enum mw_stub_kind { MW_STUB_CONST_MISS, MW_STUB_CONST_HIT, MW_STUB_DYNAMIC, MW_STUB_RAW };
+enum mw_stub_kind { MW_STUB_CONST_MISS, MW_STUB_CONST_HIT, MW_STUB_DYNAMIC, MW_STUB_RAW, MW_STUB_JUMP };
 
 struct mw_stub_insn {
     enum mw_stub_kind kind;
@@ -52,6 +54,7 @@ struct mw_stub_insn {
     uint64_t win_lo, win_hi;      /* dynamic: offsets in the page where an access may
                                    * touch a watched byte ([lo, hi), may be empty) */
     unsigned index;               /* its site-table index, for the hit sequence */
+    uintptr_t target;             /* jump: where it goes */
 };
 
 struct mw_stub_plan {

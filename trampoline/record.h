@@ -61,7 +61,8 @@ void mw_record_commit(struct mw_record *rec);
  * what was matched - nothing counts, no callback runs. */
 void mw_record_discard(struct mw_record *rec);
 /* Runs callbacks and the log sink of a committed record; call with read
- * access released.  errno is the interrupted code's again afterwards. */
+ * access released and asynchronous signals blocked (the sink's buffer lock
+ * relies on it).  errno is the interrupted code's again afterwards. */
 void mw_record_deliver(struct mw_record *rec, struct mw_thread *t);
 
 /* Process-wide counters (memwatch_stats_t fields). */

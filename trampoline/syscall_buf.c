@@ -57,7 +57,12 @@ static int mw_buf_move(void *mem, const void *buf, size_t len, uint64_t ip, int 
     }
     mw_record_commit(&rec);
     mw_read_end(t);
+    /* Callbacks and the access log run as in the fault handler: with the
+     * other signals blocked (the log's buffer lock relies on it). */
+    mw_sigmask_t saved;
+    mw_sigblock_all(&saved);
     mw_record_deliver(&rec, t);
+    mw_sigrestore(&saved);
     return rc;
 }
 
