@@ -417,7 +417,19 @@ static int mw_classify_tile(const ZydisDecodedInstruction *zi, const ZydisDecode
     return 0;
 }
 
+static int mw_decode_avoiding(const uint8_t *code, unsigned n, uint64_t rip, uint16_t avoid, struct mw_insn *out);
+
 int mw_decode(const uint8_t *code, unsigned n, uint64_t rip, struct mw_insn *out)
+{
+    return mw_decode_avoiding(code, n, rip, 0, out);
+}
+
+int mw_decode_scratch_not(const uint8_t *code, unsigned n, uint64_t rip, int reg, struct mw_insn *out)
+{
+    return mw_decode_avoiding(code, n, rip, (uint16_t)(1u << reg), out);
+}
+
+static int mw_decode_avoiding(const uint8_t *code, unsigned n, uint64_t rip, uint16_t avoid, struct mw_insn *out)
 {
     ZydisDecoder decoder;
     ZydisDecodedInstruction zi;
@@ -570,7 +582,7 @@ int mw_decode(const uint8_t *code, unsigned n, uint64_t rip, struct mw_insn *out
     /* A high-byte register forbids adding a REX prefix; a present REX or a
      * VEX/EVEX prefix carries the B bit already. */
     int allow_high = !(legacy && !has_rex && high8);
-    out->scratch = (int8_t)mw_pick_scratch(out->regs_used, allow_high);
+    out->scratch = (int8_t)mw_pick_scratch(out->regs_used | avoid, allow_high);
     if (out->scratch == MW_REG_NONE)
         return mw_unsupported(out, "no free scratch register");
     if (out->rsp_sub != MW_REG_NONE) {

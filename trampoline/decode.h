@@ -123,6 +123,9 @@ struct mw_insn {
 /* Decodes the n bytes at code (n <= 15) that run at address rip. 0 on success
  * (the instruction may still be MW_KIND_UNSUPPORTED), -1 if undecodable. */
 int mw_decode(const uint8_t *code, unsigned n, uint64_t rip, struct mw_insn *out);
+/* The same, with a scratch register other than reg (a promoted site's stub
+ * keeps rax for itself: promote_stub.c). */
+int mw_decode_scratch_not(const uint8_t *code, unsigned n, uint64_t rip, int reg, struct mw_insn *out);
 
 /* Re-encodes the explicit memory operand of a decoded instruction as [scratch]
  * (relocate.c).  0 on success, -1 with out->reason set. */

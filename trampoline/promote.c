@@ -16,6 +16,7 @@
 #include "trampoline/promote.h"
 
 #include <Zydis/Zydis.h>
+#include <cpuid.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -225,10 +226,19 @@ static void mw_refuse(struct mw_promo_site *ps, const char *why)
     mw_site_release(ps, MW_PS_REFUSED);
 }
 
+/* lahf and sahf in 64-bit mode (CPUID 0x80000001 ECX bit 0): all but the
+ * first x86-64 processors. */
+static int mw_has_lahf(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(0x80000001, &a, &b, &c, &d) && (c & 1);
+}
+
 /* What a block of the stub does for instruction in at rip (page: the
  * watched page its computed address is expected on).  0, or -1 when the
  * block would not be exact. */
-static int mw_plan_block(struct mw_stub_insn *b, const struct mw_insn *in, uintptr_t fault_page)
+static int mw_plan_block(struct mw_stub_insn *b, const struct mw_insn *in, uintptr_t fault_page,
+                         struct mw_insn *reloc)
 {
     if (!mw_insn_is_blockable(in)) {
         b->kind = MW_STUB_RAW;
@@ -249,6 +259,13 @@ static int mw_plan_block(struct mw_stub_insn *b, const struct mw_insn *in, uintp
             return -1;
     } else {
         p = mw_page_find(fault_page);
+        if (!mw_has_lahf())
+            return -1; /* the block keeps the flags with lahf/sahf */
+        /* the stub keeps rax for its own comparisons (promote_stub.c) */
+        if (mw_decode_scratch_not(b->bytes, b->len, b->rip, MW_RAX, reloc) != 0 || !mw_insn_is_blockable(reloc) ||
+            reloc->scratch == MW_RAX)
+            return -1;
+        b->in = reloc;
     }
     if (!p || p->backend != MW_BACKEND_ALIAS || (in->mem.read && !(p->prog_prot & PROT_READ)) ||
         (in->mem.write && !(p->prog_prot & PROT_WRITE)))
@@ -264,97 +281,183 @@ static int mw_plan_block(struct mw_stub_insn *b, const struct mw_insn *in, uintp
 }
 
 struct mw_span {
+    uintptr_t start;                      /* the first instruction moved: where the jump goes */
     unsigned n;
     unsigned len;                         /* bytes the instructions cover */
     uintptr_t jump_to;                    /* the last instruction is a direct jump there, else 0 */
     uintptr_t tramp;                      /* a span's trampoline, and the jump's displacement */
     int32_t rel;
-    struct mw_insn insn[MW_SPAN_MAX];     /* decoded (the site's is the first) */
+    struct mw_insn insn[MW_SPAN_MAX];     /* decoded */
+    struct mw_insn reloc[MW_SPAN_MAX];    /* computed-address blocks: decoded again, scratch not rax */
     uint8_t bytes[MW_SPAN_MAX][15];
 };
 
-/* The site and, when it is shorter than a jump, the instructions after it
- * that a span moves with it: only where nothing can enter between them. */
-static const char *mw_span_find(const struct mw_promo_site *ps, const struct mw_site *s, struct mw_span *sp)
+/* Is any byte of [lo, hi) part of a patch already made or being made (a
+ * live site's jump, a moved instruction) - other than by the site being
+ * promoted, mine? */
+static int mw_range_taken(uintptr_t lo, uintptr_t hi, uint64_t mine)
 {
-    sp->n = 1;
-    sp->len = s->insn.len;
-    sp->jump_to = 0;
-    sp->insn[0] = s->insn;
-    memcpy(sp->bytes[0], s->bytes, s->insn.len);
-    if (sp->len >= MW_JMP_LEN)
-        return NULL;
-    struct mw_module *m = mw_codemap_module(ps->rip, MW_JMP_LEN + 15);
-    if (!m)
-        return "a short site outside a module's code";
+    for (uintptr_t a = lo >= MW_JMP_LEN ? lo - (MW_JMP_LEN - 1) : 0; a < hi; a++) {
+        const struct mw_promo_site *o = mw_site_find(a);
+        if (!o || a == mine)
+            continue;
+        uint8_t st = __atomic_load_n(&o->state, __ATOMIC_ACQUIRE);
+        if ((st == MW_PS_LIVE || st == MW_PS_BUSY) && a + MW_JMP_LEN > lo)
+            return 1;
+        if (st == MW_PS_INNER && a >= lo)
+            return 1;
+    }
+    return 0;
+}
+
+/* The instructions from start on, until they cover a jump and reach `cover`
+ * (the site's end): straight-line code, a direct jump only as the last. */
+static const char *mw_span_collect(uintptr_t start, uintptr_t cover, const struct mw_site *s, struct mw_span *sp)
+{
     ZydisDecoder d;
     ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-    while (sp->len < MW_JMP_LEN) {
-        uintptr_t at = ps->rip + sp->len;
-        const struct mw_promo_site *other = mw_site_find(at);
-        if (sp->n == MW_SPAN_MAX || (other && other->state != MW_PS_COLD && other->state != MW_PS_REFUSED))
-            return "the instructions after it are taken";
+    sp->start = start;
+    sp->n = 0;
+    sp->len = 0;
+    sp->jump_to = 0;
+    while ((sp->len < MW_JMP_LEN || start + sp->len < cover) && !sp->jump_to) {
+        uintptr_t at = start + sp->len;
+        if (sp->n == MW_SPAN_MAX)
+            return "too many instructions to move";
+        if (at == s->rip) { /* the site itself: its decoded bytes (its code may have changed since) */
+            sp->insn[sp->n] = s->insn;
+            memcpy(sp->bytes[sp->n], s->bytes, s->insn.len);
+            sp->len += s->insn.len;
+            sp->n++;
+            continue;
+        }
         ZydisDecodedInstruction zi;
         ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
         if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, (const void *)at, 15, &zi, ops)))
-            return "undecodable bytes after it";
+            return "undecodable bytes around it";
         int jump = zi.meta.category == ZYDIS_CATEGORY_UNCOND_BR && ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
                    ops[0].imm.is_relative;
         if (!jump && !mw_insn_is_movable(&zi))
-            return "control flow right after it";
-        if (jump && sp->len + zi.length < MW_JMP_LEN)
+            return "control flow next to it";
+        if (jump && (sp->len + zi.length < MW_JMP_LEN || at + zi.length < cover))
             return "a jump right after it, too soon";
         if (jump)
             sp->jump_to = at + zi.length + (uintptr_t)ops[0].imm.value.s; /* the span's last instruction */
         memcpy(sp->bytes[sp->n], (const void *)at, zi.length);
         if (mw_decode(sp->bytes[sp->n], zi.length, at, &sp->insn[sp->n]) != 0)
-            return "an instruction after it does not decode";
+            return "an instruction next to it does not decode";
         sp->len += zi.length;
         sp->n++;
     }
-    uintptr_t fs, fe;
-    int lsda;
-    if (mw_codemap_function(m, ps->rip, &fs, &fe, &lsda) != 0 || ps->rip + sp->len > fe)
-        return "no unwind table entry for its function";
-    if (mw_codemap_enterable(m, fs, fe, lsda, ps->rip, ps->rip + sp->len))
-        return "a branch may land between the instructions a jump would cover";
-    sp->tramp = mw_place_trampoline(m, ps->rip);
-    if (!sp->tramp)
-        return "no room for its trampoline";
-    sp->rel = (int32_t)(intptr_t)(sp->tramp - (ps->rip + MW_JMP_LEN));
+    if (mw_range_taken(start, start + sp->len, s->rip))
+        return "the instructions next to it are taken";
     return NULL;
 }
 
-/* Builds the stub and patches the site.  BUSY is held, and read access to
- * the table.  A computed address's page is the one this fault was on (a
- * site is hot because it keeps reaching one watched page). */
-static void mw_promote(struct mw_promo_site *ps, const struct mw_site *s, uintptr_t fault_addr)
+/* The site alone when it is as long as a jump.  A shorter one moves into the
+ * stub with its neighbours: the instructions after it, or - where a branch
+ * lands right after it (a loop's store before its back edge) - the ones
+ * before it too, only where nothing can enter between them. */
+static const char *mw_span_find(const struct mw_promo_site *ps, const struct mw_site *s, struct mw_span *sp)
 {
-    mw_site_record(ps, s->bytes, s->insn.len);
-    if (!mw_code_is_promotable(ps->rip, s->insn.len)) {
-        mw_refuse(ps, "not code loaded from a file");
+    uintptr_t site = ps->rip, end = site + s->insn.len;
+    if (s->insn.len >= MW_JMP_LEN)
+        return mw_span_collect(site, end, s, sp);
+    struct mw_module *m = mw_codemap_module(site, MW_JMP_LEN + 15);
+    uintptr_t fs, fe;
+    int lsda;
+    if (!m)
+        return "a short site outside a module's code";
+    if (mw_codemap_function(m, site, &fs, &fe, &lsda) != 0)
+        return "no unwind table entry for its function";
+    /* candidates: the site, then the instruction starts before it, nearest first */
+    uintptr_t before[MW_SPAN_MAX] = {0};
+    unsigned nbefore = 0;
+    ZydisDecoder d;
+    ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    ZydisDecodedInstruction zi;
+    for (uintptr_t at = fs; at < site;) {
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, NULL, (const void *)at, fe - at, &zi)))
+            break;
+        memmove(before + 1, before, (MW_SPAN_MAX - 1) * sizeof before[0]);
+        before[0] = at;
+        nbefore += nbefore < MW_SPAN_MAX - 1;
+        at += zi.length;
+        if (at > site)
+            nbefore = 0; /* the site is not an instruction start of this decode: do not go back */
+    }
+    const char *why = "nothing to move it with";
+    for (unsigned k = 0; k <= nbefore; k++) {
+        uintptr_t start = k ? before[k - 1] : site;
+        why = mw_span_collect(start, end, s, sp);
+        if (why)
+            continue;
+        if (start + sp->len > fe) {
+            why = "past the end of its function";
+            continue;
+        }
+        if (mw_codemap_enterable(m, fs, fe, lsda, start, start + sp->len)) {
+            why = "a branch may land between the instructions a jump would cover";
+            continue;
+        }
+        sp->tramp = mw_place_trampoline(m, start);
+        if (!sp->tramp)
+            return "no room for its trampoline";
+        sp->rel = (int32_t)(intptr_t)(sp->tramp - (start + MW_JMP_LEN));
+        return NULL;
+    }
+    return why;
+}
+
+/* The table entries of the span's instructions, claimed for the stub: the
+ * faulting site's own (already BUSY) among them; the first is the owner of
+ * the patch.  Returns how many were claimed (all: sp->n). */
+static unsigned mw_span_claim(struct mw_promo_site *site, const struct mw_span *sp, struct mw_promo_site **entry)
+{
+    uintptr_t at = sp->start;
+    unsigned i = 0;
+    for (; i < sp->n; at += sp->insn[i++].len) {
+        struct mw_promo_site *e = at == site->rip ? site : mw_site_find_or_add(at);
+        if (!e || (e != site && !(mw_site_claim(e, MW_PS_COLD) || mw_site_claim(e, MW_PS_REFUSED))))
+            break;
+        mw_site_record(e, sp->bytes[i], sp->insn[i].len);
+        entry[i] = e;
+    }
+    return i;
+}
+
+static void mw_span_release(struct mw_promo_site *site, struct mw_promo_site **entry, unsigned n, uint8_t to)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (entry[i] != site)
+            mw_site_release(entry[i], to);
+}
+
+/* Builds the stub and patches the code.  The faulting site is BUSY, read
+ * access to the table held.  A computed address's page is the one this
+ * fault was on (a site is hot because it keeps reaching one watched page).
+ * The patch belongs to the span's first instruction (the owner): the site
+ * itself, or one before it. */
+static void mw_promote(struct mw_promo_site *site, const struct mw_site *s, uintptr_t fault_addr)
+{
+    mw_site_record(site, s->bytes, s->insn.len);
+    if (!mw_code_is_promotable(site->rip, s->insn.len)) {
+        mw_refuse(site, "not code loaded from a file");
         return;
     }
     struct mw_span span_storage, *sp = &span_storage;
-    const char *why = mw_span_find(ps, s, sp);
+    const char *why = mw_span_find(site, s, sp);
     if (why) {
-        mw_refuse(ps, why);
+        mw_refuse(site, why);
         return;
     }
-    int span = sp->len > s->insn.len;
-    /* the table entries of the instructions moved with the site */
-    struct mw_promo_site *entry[MW_SPAN_MAX] = {ps};
-    unsigned claimed = 1;
-    for (uintptr_t next = ps->rip + s->insn.len; claimed < sp->n; next += sp->insn[claimed++].len) {
-        struct mw_promo_site *e = mw_site_find_or_add(next);
-        if (!e || !(mw_site_claim(e, MW_PS_COLD) || mw_site_claim(e, MW_PS_REFUSED)))
-            break;
-        mw_site_record(e, sp->bytes[claimed], sp->insn[claimed].len);
-        entry[claimed] = e;
-    }
-    struct mw_stub_plan plan = {.n = sp->n, .exit = ps->rip + sp->len};
+    struct mw_promo_site *entry[MW_SPAN_MAX];
+    unsigned claimed = mw_span_claim(site, sp, entry);
+    struct mw_promo_site *ps = claimed ? entry[0] : site;
+    int span = sp->n > 1;
+    struct mw_stub_plan plan = {.n = sp->n, .exit = sp->start + sp->len};
     int ok = claimed == sp->n;
-    uintptr_t at = ps->rip;
+    uintptr_t at = sp->start;
     for (unsigned i = 0; i < sp->n && ok; i++) {
         struct mw_stub_insn *b = &plan.insn[i];
         b->rip = at;
@@ -366,7 +469,7 @@ static void mw_promote(struct mw_promo_site *ps, const struct mw_site *s, uintpt
             b->kind = MW_STUB_JUMP;
             b->target = sp->jump_to;
         } else {
-            ok = mw_plan_block(b, &sp->insn[i], MW_PAGE_FLOOR(fault_addr)) == 0;
+            ok = mw_plan_block(b, &sp->insn[i], MW_PAGE_FLOOR(fault_addr), &sp->reloc[i]) == 0;
         }
         at += b->len;
     }
@@ -386,9 +489,8 @@ static void mw_promote(struct mw_promo_site *ps, const struct mw_site *s, uintpt
     uint8_t code[MW_STUB_MAX];
     struct mw_stub_layout layout;
     if (!stub || mw_stub_build(code, stub, &plan, &layout) != 0) {
-        for (unsigned i = 1; i < claimed; i++)
-            mw_site_release(entry[i], MW_PS_COLD);
-        mw_site_release(ps, ok ? MW_PS_COLD : MW_PS_REFUSED); /* no room now, or never */
+        mw_span_release(site, entry, claimed, MW_PS_COLD);
+        mw_site_release(site, ok ? MW_PS_COLD : MW_PS_REFUSED); /* no room now, or never */
         return;
     }
     memcpy((void *)stub, code, layout.len);
@@ -422,9 +524,8 @@ static void mw_promote(struct mw_promo_site *ps, const struct mw_site *s, uintpt
         rc = mw_patch_replace(ps->rip, ps->bytes, jump, MW_JMP_LEN);
     }
     if (rc != 0) {
-        for (unsigned i = 1; i < claimed; i++)
-            mw_site_release(entry[i], MW_PS_COLD);
-        mw_refuse(ps, "the code could not be written");
+        mw_span_release(site, entry, claimed, MW_PS_COLD);
+        mw_refuse(site, "the code could not be written");
         return;
     }
     ps->npages = 0;
@@ -443,8 +544,8 @@ static void mw_promote(struct mw_promo_site *ps, const struct mw_site *s, uintpt
     for (unsigned i = 1; i < sp->n; i++)
         mw_site_release(entry[i], MW_PS_INNER);
     __atomic_add_fetch(&mw_live, 1, __ATOMIC_RELAXED);
-    mw_debug("site %p promoted (%u instruction%s, stub at %p)", (void *)ps->rip, sp->n, sp->n > 1 ? "s" : "",
-             (void *)stub);
+    mw_debug("site %p promoted (%u instruction%s from %p, stub at %p)", (void *)site->rip, sp->n, sp->n > 1 ? "s" : "",
+             (void *)ps->rip, (void *)stub);
     mw_site_release(ps, MW_PS_LIVE);
 }
 

@@ -225,61 +225,82 @@ static void mw_hit_sequence(struct mw_out *o, const struct mw_stub_insn *p, unsi
     mw_exit_jmp(o, x);
 }
 
-static int mw_pick_temp(int scratch)
+/* The flags the block's own comparisons change, kept in rax's low word:
+ * lahf puts SF ZF AF PF CF in ah, seto the overflow flag in al.  Given back
+ * with add al, 0x7f (sets OF exactly when al is 1) and then sahf (the rest
+ * from ah): cheaper than pushfq/popfq, and TF, DF and IF are never touched. */
+static void mw_save_flags_in_rax(struct mw_out *o)
 {
-    return scratch == MW_RAX ? MW_RCX : MW_RAX;
+    static const uint8_t code[] = {0x9f, 0x0f, 0x90, 0xc0}; /* lahf; seto al */
+    mw_obytes(o, code, sizeof code);
 }
 
+static void mw_restore_flags_from_rax(struct mw_out *o)
+{
+    static const uint8_t code[] = {0x04, 0x7f, 0x9e}; /* add al, 0x7f; sahf */
+    mw_obytes(o, code, sizeof code);
+}
+
+/* Stack while it decides (below the red zone): [rsp] the flags word,
+ * [rsp+8] rax, [rsp+16] scratch.  rax is the block's own temporary; the
+ * scratch register (never rax: promote.c decodes the instruction so) ends up
+ * holding the operand's address in the second view. */
 static void mw_block_dynamic(struct mw_out *o, const struct mw_stub_insn *p, unsigned which, struct mw_consts *c,
                              struct mw_exits *x, struct mw_stub_layout *l)
 {
     const struct mw_insn *in = p->in;
-    int s = in->scratch, t = mw_pick_temp(s);
-    mw_lea_rsp(o, -128);
-    mw_o1(o, 0x9c); /* pushfq */
-    mw_push(o, s);
-    mw_push(o, t);
-    if (mw_lea_operand(o, s, &in->mem) != 0) {
+    int s = in->scratch;
+    if (s == MW_RAX) {
         o->overflow = 1;
         return;
     }
-    mw_mov_rr(o, t, s);
-    mw_op_rip(o, 0x2b, t, 0); /* sub t, [page] */
+    mw_lea_rsp(o, -128);
+    mw_push(o, s);
+    if (mw_lea_operand(o, s, &in->mem) != 0) { /* the program's registers, untouched so far */
+        o->overflow = 1;
+        return;
+    }
+    mw_push(o, MW_RAX);
+    mw_save_flags_in_rax(o);
+    mw_push(o, MW_RAX);
+    mw_mov_rr(o, MW_RAX, s);
+    mw_op_rip(o, 0x2b, MW_RAX, 0); /* sub rax, [page] */
     mw_const_ref(o, c, p->page);
-    mw_op_rip(o, 0x3b, t, 0); /* cmp t, [last whole start] */
+    mw_op_rip(o, 0x3b, MW_RAX, 0); /* cmp rax, [last whole start] */
     mw_const_ref(o, c, 4096 - in->mem.size);
     unsigned to_other = mw_jcc_fwd(o, 0x7); /* ja: not all on the page */
-    mw_op_rip(o, 0x3b, t, 0); /* cmp t, [window lo] */
+    mw_op_rip(o, 0x3b, MW_RAX, 0); /* cmp rax, [window lo] */
     mw_const_ref(o, c, p->win_lo);
     unsigned to_miss = mw_jcc_fwd(o, 0x2); /* jb: below the window */
-    mw_op_rip(o, 0x3b, t, 0); /* cmp t, [window hi] */
+    mw_op_rip(o, 0x3b, MW_RAX, 0); /* cmp rax, [window hi] */
     mw_const_ref(o, c, p->win_hi);
     unsigned to_hit = mw_jcc_fwd(o, 0x2); /* jb: inside it */
     /* miss: the relocated instruction on the second view */
     mw_bind(o, to_miss);
     mw_op_rip(o, 0x03, s, 0); /* add s, [view - page] */
     mw_const_ref(o, c, p->view - p->page);
-    mw_pop(o, t);
-    static const uint8_t push_flags_copy[] = {0xff, 0x74, 0x24, 0x08}; /* push qword [rsp+8] */
-    mw_obytes(o, push_flags_copy, sizeof push_flags_copy);
-    mw_o1(o, 0x9d); /* popfq */
+    mw_pop(o, MW_RAX);
+    mw_restore_flags_from_rax(o);
+    mw_pop(o, MW_RAX);
     mw_obytes(o, in->code, in->code_len);
     mw_mov_r_from_rsp(o, s);
-    mw_lea_rsp(o, 16 + 128);
+    mw_lea_rsp(o, 8 + 128);
     mw_exit_jmp(o, x);
     /* elsewhere: the original instruction where it points */
     mw_bind(o, to_other);
-    mw_pop(o, t);
+    mw_pop(o, MW_RAX);
+    mw_restore_flags_from_rax(o);
+    mw_pop(o, MW_RAX);
     mw_pop(o, s);
-    mw_o1(o, 0x9d);
     mw_lea_rsp(o, 128);
     mw_copy(o, p, which, 0, l);
     mw_exit_jmp(o, x);
     /* in the window: the engine */
     mw_bind(o, to_hit);
-    mw_pop(o, t);
+    mw_pop(o, MW_RAX);
+    mw_restore_flags_from_rax(o);
+    mw_pop(o, MW_RAX);
     mw_pop(o, s);
-    mw_o1(o, 0x9d);
     mw_lea_rsp(o, 128);
     mw_hit_sequence(o, p, which, c, x, l);
 }
