@@ -34,6 +34,10 @@
  *   5. SIGSYS from the trap-mode filter: the preload side's hook
  *   6. anything else is the program's: its handler, with the program's
  *      errno, or the default death by the same signal (chain.c)
+ *
+ *   A promoted site (promote.c) takes no fault on an unwatched neighbour; on
+ *   a watched byte its stub calls promote_hit.c, which enters at step 3 with
+ *   a context it built itself (mw_fault_promoted) and returns to the stub.
  */
 #include "trampoline/fault.h"
 
