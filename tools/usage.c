@@ -81,7 +81,7 @@ void mwt_usage_launcher(FILE *f)
 "                     memwatch executable, then ../lib/ from it, then the\n"
 "                     build directory memwatch was built in\n"
 "  MEMWATCH_DUMP_DIR  MEMWATCH_CAPTURE  MEMWATCH_WATCH  MEMWATCH_LOG\n"
-"  MEMWATCH_JITDUMP   MEMWATCH_SYSCALLS\n"
+"  MEMWATCH_JITDUMP   MEMWATCH_SYSCALLS  MEMWATCH_PROMOTE\n"
 "                     read by the library at load; the options above set them,\n"
 "                     values already in the environment are kept otherwise\n"
 "  LD_PRELOAD         kept, after the library\n"
