@@ -17,6 +17,7 @@ SANITIZE_SKIP="
 test_watch_stack_push_pop_call_ret: switches rsp to a custom stack, which ASan's stack checks reject
 test_signal_program_altstack_overflow: ASan reserves its own alternate stack for stack overflows
 test_api_trio_bad_calls_print_one_line: counts stderr lines, and ASan adds its own
+test_api_watch_at_the_mapping_limit_fails_cleanly: fills the mapping limit, where ASan's own allocator cannot map and aborts
 "
 export ASAN_OPTIONS="handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:allow_user_segv_handler=1:detect_leaks=0:use_sigaltstack=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
@@ -31,10 +32,14 @@ for src in $(find "$ROOT/test" -name 'test_*.c' | sort); do
     needs=$(sed -n '1,25s/.*test-needs:[[:space:]]*\([^*]*\).*/\1/p' "$src" | head -n1 | tr -d ' ')
     if [ -n "$needs" ] && ! grep -qw "$needs" /proc/cpuinfo; then continue; fi
     bin="$SB/test/$name"
+    # An engine unit test (test-modes: objects) links the library's objects.
+    link="-L$SB -lmemwatch -Wl,-rpath,$SB -lpthread"
+    if sed -n '1,25p' "$src" | grep -q 'test-modes:[[:space:]]*objects'; then
+        link="$(find "$SB/obj" -name '*.o' | sort | tr '\n' ' ') -lZydis -lZycore -lpthread -ldl"
+    fi
     # shellcheck disable=SC2086
     if ! cc -std=gnu11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all $cflags \
-        -I"$ROOT/include" -I"$ROOT/test/support" "$src" -o "$bin" -L"$SB" -lmemwatch -Wl,-rpath,"$SB" -lpthread \
-        >"$bin.log" 2>&1; then
+        -I"$ROOT/include" -I"$ROOT" -I"$ROOT/test/support" "$src" -o "$bin" $link >"$bin.log" 2>&1; then
         echo "FAIL  $name: does not build"; fail=$((fail + 1)); continue
     fi
     # shellcheck disable=SC2086
