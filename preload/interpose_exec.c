@@ -54,56 +54,60 @@ MW_API int fexecve(int fd, char *const argv[], char *const envp[])
     return real(fd, argv, envp);
 }
 
-/* execl, execlp, execle: the arguments gathered, then the v forms above. */
+/* execl, execlp, execle: the arguments gathered into a vector (and, for
+ * execle, the environment after them), then the v forms above. */
+enum mw_exec_list { MW_EXECL, MW_EXECLP, MW_EXECLE };
+
+/* The arguments after arg0 up to the terminating NULL, plus one; 0 when
+ * arg0 is itself the terminator.  Reads a copy: ap is left where it was. */
 static int mw_count_args(const char *arg0, va_list ap)
 {
-    int n = 1;
     if (!arg0)
         return 0;
-    while (va_arg(ap, const char *))
+    va_list more;
+    va_copy(more, ap);
+    int n = 1;
+    while (va_arg(more, const char *))
         n++;
+    va_end(more);
     return n;
 }
 
-#define MW_GATHER(arg0, argv, n, ap)                         \
-    char *argv[n + 1];                                       \
-    argv[0] = (char *)(arg0);                                \
-    for (int i = 1; i <= n; i++)                             \
-        argv[i] = va_arg(ap, char *)
+static int mw_exec_list(enum mw_exec_list form, const char *target, const char *arg0, va_list ap)
+{
+    int n = mw_count_args(arg0, ap);
+    char *argv[n + 1];
+    argv[0] = (char *)arg0;
+    for (int i = 1; i <= n; i++)
+        argv[i] = va_arg(ap, char *);
+    if (form == MW_EXECLE)
+        return execve(target, argv, va_arg(ap, char *const *));
+    return form == MW_EXECLP ? execvp(target, argv) : execv(target, argv);
+}
 
 MW_API int execl(const char *path, const char *arg0, ...)
 {
     va_list ap;
     va_start(ap, arg0);
-    int n = mw_count_args(arg0, ap);
+    int rc = mw_exec_list(MW_EXECL, path, arg0, ap);
     va_end(ap);
-    va_start(ap, arg0);
-    MW_GATHER(arg0, argv, n, ap);
-    va_end(ap);
-    return execv(path, argv);
+    return rc;
 }
 
 MW_API int execlp(const char *file, const char *arg0, ...)
 {
     va_list ap;
     va_start(ap, arg0);
-    int n = mw_count_args(arg0, ap);
+    int rc = mw_exec_list(MW_EXECLP, file, arg0, ap);
     va_end(ap);
-    va_start(ap, arg0);
-    MW_GATHER(arg0, argv, n, ap);
-    va_end(ap);
-    return execvp(file, argv);
+    return rc;
 }
 
 MW_API int execle(const char *path, const char *arg0, ...)
 {
     va_list ap;
     va_start(ap, arg0);
-    int n = mw_count_args(arg0, ap);
+    int rc = mw_exec_list(MW_EXECLE, path, arg0, ap);
     va_end(ap);
-    va_start(ap, arg0);
-    MW_GATHER(arg0, argv, n, ap);
-    char *const *envp = va_arg(ap, char *const *);
-    va_end(ap);
-    return execve(path, argv, envp);
+    return rc;
 }
