@@ -24,19 +24,6 @@
 #include "trampoline/chain.h"
 #include "trampoline/table.h"
 
-static mw_code_fault_fn mw_code_hook;
-static mw_sys_trap_fn mw_sys_hook;
-static uintptr_t mw_text_start, mw_text_end;
-
-void mw_fault_set_code_hook(mw_code_fault_fn fn) { mw_code_hook = fn; }
-void mw_fault_set_sys_hook(mw_sys_trap_fn fn) { mw_sys_hook = fn; }
-
-void mw_fault_set_self_text(uintptr_t start, uintptr_t end)
-{
-    mw_text_start = start;
-    mw_text_end = end;
-}
-
 /* Is the page of this access fault one of a code region? */
 static int mw_is_code_fault(const siginfo_t *info)
 {
@@ -54,7 +41,7 @@ void mw_signal_entry(int sig, siginfo_t *info, void *ctx)
     ucontext_t *uc = ctx;
     uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
     int handled = 0;
-    if (info->si_code > 0 && sig != SIGSYS && sig != SIGTRAP && rip >= mw_text_start && rip < mw_text_end) {
+    if (sig != SIGSYS && mw_fault_in_self_text(sig, info, uc)) {
         mw_warn("internal fault (signal %d at %p, address %p); ending the process", sig, (void *)rip,
                 info->si_addr);
         mw_chain_die(sig, 1);
@@ -62,10 +49,10 @@ void mw_signal_entry(int sig, siginfo_t *info, void *ctx)
     }
     /* No thread state for the cycle: finding it costs a gettid system call
      * here (no TLS), and the cycle needs only the thread id, at a capture. */
-    if (sig == SIGSEGV && mw_code_hook && mw_is_code_fault(info))
-        handled = mw_code_hook(NULL, info, uc);
-    else if (sig == SIGSYS && mw_sys_hook)
-        handled = mw_sys_hook(info, uc);
+    if (sig == SIGSEGV && mw_fault_hooks.code && mw_is_code_fault(info))
+        handled = mw_fault_hooks.code(NULL, info, uc);
+    else if (sig == SIGSYS && mw_fault_hooks.sys)
+        handled = mw_fault_hooks.sys(info, uc);
     if (!handled) /* a trap (int3) does not come again by itself: it is re-raised */
         mw_chain_deliver(sig, info, uc, sig != SIGTRAP);
 }

@@ -53,19 +53,6 @@
 #include "trampoline/regs.h"
 #include "trampoline/route.h"
 
-static mw_code_fault_fn mw_code_hook;
-static mw_sys_trap_fn mw_sys_hook;
-static uintptr_t mw_text_start, mw_text_end;
-
-void mw_fault_set_code_hook(mw_code_fault_fn fn) { mw_code_hook = fn; }
-void mw_fault_set_sys_hook(mw_sys_trap_fn fn) { mw_sys_hook = fn; }
-
-void mw_fault_set_self_text(uintptr_t start, uintptr_t end)
-{
-    mw_text_start = start;
-    mw_text_end = end;
-}
-
 #define MW_PF_WRITE 0x2
 #define MW_PF_INSTR 0x10
 
@@ -89,8 +76,7 @@ enum mw_guard {
 static __attribute__((no_stack_protector)) enum mw_guard mw_entry_guard(int sig, const siginfo_t *info,
                                                                         const ucontext_t *uc)
 {
-    uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-    if (info->si_code > 0 && sig != SIGTRAP && rip >= mw_text_start && rip < mw_text_end)
+    if (mw_fault_in_self_text(sig, info, uc))
         return MW_GUARD_SELF_FAULT;
     uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
     long room = mw_thread_stack_room(sp);
@@ -180,7 +166,7 @@ static enum mw_verdict mw_fault_watched(struct mw_thread *t, siginfo_t *info, uc
     }
     if (p->code && !mw_page_watched(p)) {
         mw_read_end(t);
-        return mw_code_hook && mw_code_hook(t, info, uc) ? MW_DONE : MW_FOREIGN;
+        return mw_fault_hooks.code && mw_fault_hooks.code(t, info, uc) ? MW_DONE : MW_FOREIGN;
     }
     const struct mw_site *s = mw_watch_fault(t, p, info, uc, bytes, n, &rec, &out);
     if (out.verdict == MW_STEP) {
@@ -286,8 +272,8 @@ __attribute__((no_stack_protector)) void mw_signal_entry(int sig, siginfo_t *inf
         verdict = mw_fault_segv(t, info, uc, &raised);
     else if (t && sig == SIGTRAP)
         verdict = mw_step_trap(t, info, uc) ? MW_DONE : MW_FOREIGN;
-    else if (sig == SIGSYS && mw_sys_hook)
-        verdict = mw_sys_hook(info, uc) ? MW_DONE : MW_FOREIGN;
+    else if (sig == SIGSYS && mw_fault_hooks.sys)
+        verdict = mw_fault_hooks.sys(info, uc) ? MW_DONE : MW_FOREIGN;
     errno = saved_errno;
     switch (verdict) {
     case MW_DONE:

@@ -114,4 +114,17 @@ void mw_fault_uninstall(void);
 /* Tells the entry point where the library's own code is (a fault there is a bug). */
 void mw_fault_set_self_text(uintptr_t start, uintptr_t end);
 
+/* What the setters above were handed, read by the signal entry (fault.c, or
+ * agent/fault.c in the agent); kept in fault_install.c, which both share. */
+struct mw_fault_hooks {
+    mw_code_fault_fn code;
+    mw_sys_trap_fn sys;
+    uintptr_t text_start, text_end; /* the library's own code */
+};
+extern struct mw_fault_hooks mw_fault_hooks;
+
+/* Did a synchronous signal (si_code > 0, not a trap) come from an
+ * instruction of the library's own code? */
+int mw_fault_in_self_text(int sig, const siginfo_t *info, const ucontext_t *uc);
+
 #endif

@@ -4,12 +4,33 @@
  * (agent/fault.c) - becomes the kernel's action, and whatever action was
  * there before stays the program's, in the chain table.  The kernel's
  * actions as they were are remembered, so a start that fails can give them
- * back exactly.
+ * back exactly.  Also kept here, for either entry: the hooks the
+ * preload side hands over and where the library's own code lies.
  */
 #include "trampoline/fault.h"
 
 #include "core/sys.h"
 #include "trampoline/chain.h"
+
+struct mw_fault_hooks mw_fault_hooks;
+
+void mw_fault_set_code_hook(mw_code_fault_fn fn) { mw_fault_hooks.code = fn; }
+void mw_fault_set_sys_hook(mw_sys_trap_fn fn) { mw_fault_hooks.sys = fn; }
+
+void mw_fault_set_self_text(uintptr_t start, uintptr_t end)
+{
+    mw_fault_hooks.text_start = start;
+    mw_fault_hooks.text_end = end;
+}
+
+/* Runs before anything touches thread-local storage: no stack canary. */
+__attribute__((no_stack_protector)) int mw_fault_in_self_text(int sig, const siginfo_t *info,
+                                                              const ucontext_t *uc)
+{
+    uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    return info->si_code > 0 && sig != SIGTRAP && rip >= mw_fault_hooks.text_start &&
+           rip < mw_fault_hooks.text_end;
+}
 
 static struct mw_kernel_sigaction mw_before[65]; /* the kernel's actions before ours */
 static uint64_t mw_taken;                        /* signals we took, by bit */
