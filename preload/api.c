@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/log.h"
 #include "core/pages.h"
@@ -85,7 +86,13 @@ MW_API int memwatch_watch(void *addr, size_t size, unsigned access, memwatch_cal
     mw_init_once();
     struct mw_watch_spec spec = {.addr = (uintptr_t)addr, .size = size, .access = access,
                                  .callback = callback, .user = user};
-    return mw_set_errno(mw_watch_start(&spec, id));
+    memwatch_id_t made = 0;
+    int rc = mw_watch_start(&spec, &made);
+    if (rc == 0 && id && mw_watch_copy_out(id, &made, sizeof made) != 0) {
+        mw_watch_stop(made, -1); /* no one could ever end it */
+        rc = -EFAULT;
+    }
+    return mw_set_errno(rc);
 }
 
 MW_API int memwatch_unwatch(memwatch_id_t id)
@@ -99,7 +106,11 @@ MW_API int memwatch_region_count(memwatch_id_t id, uint64_t *count)
     mw_init_once();
     if (!count)
         return mw_set_errno(-EINVAL);
-    return mw_set_errno(mw_watch_count(id, count));
+    uint64_t n = 0;
+    int rc = mw_watch_count(id, &n);
+    if (rc == 0)
+        rc = mw_watch_copy_out(count, &n, sizeof n);
+    return mw_set_errno(rc);
 }
 
 MW_API int memwatch_region_mode(memwatch_id_t id)
@@ -111,13 +122,16 @@ MW_API int memwatch_region_mode(memwatch_id_t id)
 
 MW_API int memwatch_get_stats(memwatch_stats_t *stats)
 {
+    mw_init_once();
     if (!stats)
         return mw_set_errno(-EINVAL);
-    stats->accesses = __atomic_load_n(&mw_stat_accesses, __ATOMIC_RELAXED);
-    stats->silent = __atomic_load_n(&mw_stat_silent, __ATOMIC_RELAXED);
-    stats->single_steps = __atomic_load_n(&mw_stat_single_steps, __ATOMIC_RELAXED);
-    stats->captures = __atomic_load_n(&mw_stat_captures, __ATOMIC_RELAXED);
-    stats->foreign_faults = __atomic_load_n(&mw_stat_foreign, __ATOMIC_RELAXED);
-    stats->live_watches = mw_watch_live_count();
-    return 0;
+    memwatch_stats_t now;
+    memset(&now, 0, sizeof now);
+    now.accesses = __atomic_load_n(&mw_stat_accesses, __ATOMIC_RELAXED);
+    now.silent = __atomic_load_n(&mw_stat_silent, __ATOMIC_RELAXED);
+    now.single_steps = __atomic_load_n(&mw_stat_single_steps, __ATOMIC_RELAXED);
+    now.captures = __atomic_load_n(&mw_stat_captures, __ATOMIC_RELAXED);
+    now.foreign_faults = __atomic_load_n(&mw_stat_foreign, __ATOMIC_RELAXED);
+    now.live_watches = mw_watch_live_count();
+    return mw_set_errno(mw_watch_copy_out(stats, &now, sizeof now));
 }

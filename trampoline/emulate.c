@@ -91,11 +91,16 @@ static int mw_emu_probe_write(struct mw_emu *e, uintptr_t addr, size_t n)
         e->out->verdict = MW_STEP;
         return -1;
     }
+    /* The read may bring a page in: its fault's error code is the one of
+     * the page as it was before. */
+    int present_first = mw_page_present(addr), present_last = mw_page_present(addr + n - 1);
     int ok = mw_route_allows(&r, 0, 1) && mw_route_read(&r, addr, buf, n, &bad) == 0 &&
              mw_write_all_or_nothing(&r, addr, buf, n, &bad) == 0;
     mw_route_finish(&r);
-    if (!ok)
-        mw_deliver_page_fault(e->out, e->uc, bad, 1);
+    if (!ok) {
+        int same_page = MW_PAGE_FLOOR(bad) == MW_PAGE_FLOOR(addr);
+        mw_deliver_page_fault_as(e->out, e->uc, bad, 1, same_page ? present_first : present_last);
+    }
     return ok ? 0 : -1;
 }
 
@@ -106,13 +111,28 @@ static void mw_emu_finish(struct mw_emu *e)
         mw_route_finish(&e->routes[i]);
 }
 
+/* A page fault's error code says in bit 0 whether the page was present (a
+ * protection fault) or not: mincore's residency, which for anonymous memory
+ * is the page table's (a page never touched is absent).  -1: not mapped. */
+int mw_page_present(uintptr_t addr)
+{
+    unsigned char vec = 0;
+    if (mw_sys_mincore((void *)MW_PAGE_FLOOR(addr), MW_PAGE_SIZE, &vec) == -ENOMEM)
+        return -1;
+    return vec & 1;
+}
+
+/* The page fault the CPU would have raised, the page's presence as given. */
+void mw_deliver_page_fault_as(struct mw_outcome *out, ucontext_t *uc, uintptr_t addr, int is_write, int present)
+{
+    uc->uc_mcontext.gregs[REG_TRAPNO] = 14;
+    uc->uc_mcontext.gregs[REG_ERR] = (greg_t)(4 | (is_write ? 2 : 0) | (present > 0 ? 1 : 0));
+    mw_outcome_deliver(out, SIGSEGV, present < 0 ? SEGV_MAPERR : SEGV_ACCERR, addr);
+}
+
 void mw_deliver_page_fault(struct mw_outcome *out, ucontext_t *uc, uintptr_t addr, int is_write)
 {
-    unsigned char vec;
-    int mapped = mw_sys_mincore((void *)MW_PAGE_FLOOR(addr), MW_PAGE_SIZE, &vec) != -ENOMEM;
-    uc->uc_mcontext.gregs[REG_TRAPNO] = 14;
-    uc->uc_mcontext.gregs[REG_ERR] = (greg_t)(4 | (is_write ? 2 : 0) | (mapped ? 1 : 0));
-    mw_outcome_deliver(out, SIGSEGV, mapped ? SEGV_ACCERR : SEGV_MAPERR, addr);
+    mw_deliver_page_fault_as(out, uc, addr, is_write, mw_page_present(addr));
 }
 
 /* The fs or gs selector: the handler runs on the interrupted thread, whose

@@ -50,6 +50,7 @@
 #include "trampoline/chain.h"
 #include "trampoline/exec.h"
 #include "trampoline/promote.h"
+#include "trampoline/promote_hit.h"
 #include "trampoline/regs.h"
 #include "trampoline/route.h"
 
@@ -76,7 +77,8 @@ enum mw_guard {
 static __attribute__((no_stack_protector)) enum mw_guard mw_entry_guard(int sig, const siginfo_t *info,
                                                                         const ucontext_t *uc)
 {
-    if (mw_fault_in_self_text(sig, info, uc))
+    uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    if (mw_fault_in_self_text(sig, info, uc) && !mw_promo_hit_in_entry(rip))
         return MW_GUARD_SELF_FAULT;
     uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
     long room = mw_thread_stack_room(sp);
@@ -146,12 +148,18 @@ static const struct mw_site *mw_watch_fault(struct mw_thread *t, struct mw_page 
     return s;
 }
 
+/* How mw_fault_watched treats the access. */
+enum mw_fault_how {
+    MW_FW_PLAIN = 0,
+    MW_FW_PROMOTE = 1,    /* count the site toward promotion when it completed */
+    MW_FW_UNRECORDED = 2, /* a stub's own save below the red zone: run, never recorded */
+};
+
 /* A SEGV_ACCERR at uc's RIP: ours or not.  The verdict says what the entry
  * does next; MW_DELIVER fills *deliver with the fault the program must see.
- * bytes: the instruction when not at RIP; promote: count the site toward
- * promotion when it completed. */
+ * bytes: the instruction when not at RIP. */
 static enum mw_verdict mw_fault_watched(struct mw_thread *t, siginfo_t *info, ucontext_t *uc, const uint8_t *bytes,
-                                        unsigned n, int promote, siginfo_t *deliver)
+                                        unsigned n, enum mw_fault_how how, siginfo_t *deliver)
 {
     uintptr_t addr = (uintptr_t)info->si_addr;
     struct mw_record rec;
@@ -174,16 +182,17 @@ static enum mw_verdict mw_fault_watched(struct mw_thread *t, siginfo_t *info, uc
         if (!mw_step_begin(t, p, uc, addr, (err & MW_PF_WRITE) != 0, out.step_insn))
             out.verdict = MW_FOREIGN;
     }
-    if (out.verdict == MW_DONE) {
+    int counted = out.verdict == MW_DONE && how != MW_FW_UNRECORDED;
+    if (counted) {
         mw_record_commit(&rec);
-        if (promote && s)
+        if (how == MW_FW_PROMOTE && s)
             mw_promo_note(t, s, addr);
     } else {
         mw_record_discard(&rec);
     }
     mw_read_end(t);
 
-    if (out.verdict == MW_DONE)
+    if (counted)
         mw_record_deliver(&rec, t);
     if (out.verdict == MW_DELIVER) {
         memset(deliver, 0, sizeof *deliver);
@@ -198,7 +207,9 @@ static enum mw_verdict mw_fault_watched(struct mw_thread *t, siginfo_t *info, uc
  * instruction, is that instruction's own: handled (and, if it is the
  * program's, shown to it) at the instruction's address with its bytes; when
  * done, the stub goes on after the copy; a single step runs the copy where
- * it is. */
+ * it is.  Any other fault of a stub, or of the hit entry before it leaves
+ * the program's stack, is a save below the program's red zone that met a
+ * watched page (a watched stack): carried out, never recorded. */
 static enum mw_verdict mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucontext_t *uc, siginfo_t *deliver)
 {
     if (info->si_code != SEGV_ACCERR)
@@ -207,8 +218,11 @@ static enum mw_verdict mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucont
     const uint8_t *bytes = NULL;
     unsigned n = 0;
     if ((uint64_t)uc->uc_mcontext.gregs[REG_ERR] & MW_PF_INSTR) /* a fetch: no bytes to read */
-        return mw_fault_watched(t, info, uc, NULL, 0, 0, deliver);
-    uint64_t site = mw_pages_own(rip, rip + 1) ? mw_promo_site_of(rip, &bytes, &n) : 0;
+        return mw_fault_watched(t, info, uc, NULL, 0, MW_FW_PLAIN, deliver);
+    int in_stub = mw_pages_own(rip, rip + 1);
+    uint64_t site = in_stub ? mw_promo_site_of(rip, &bytes, &n) : 0;
+    if (!site && (in_stub || mw_promo_hit_in_entry(rip)))
+        return mw_fault_watched(t, info, uc, NULL, 0, MW_FW_UNRECORDED, deliver);
     if (!site) {
         /* At a promoted site, only its original instruction can have raised
          * the fault, even if the patcher has changed the bytes since: the
@@ -218,10 +232,10 @@ static enum mw_verdict mw_fault_segv(struct mw_thread *t, siginfo_t *info, ucont
         n = mw_site_fetch(rip, code);
         if (!mw_promo_original(rip, code, n, &bytes, &n))
             bytes = code;
-        return mw_fault_watched(t, info, uc, bytes, n, 1, deliver);
+        return mw_fault_watched(t, info, uc, bytes, n, MW_FW_PROMOTE, deliver);
     }
     mw_ctx_set_rip(uc, site);
-    enum mw_verdict v = mw_fault_watched(t, info, uc, bytes, n, 0, deliver);
+    enum mw_verdict v = mw_fault_watched(t, info, uc, bytes, n, MW_FW_PLAIN, deliver);
     if (v == MW_DONE)
         mw_ctx_set_rip(uc, rip + n); /* on in the stub, after the copy */
     else if (v == MW_STEP || v == MW_RETRY)
@@ -243,7 +257,7 @@ enum mw_verdict mw_fault_promoted(struct mw_thread *t, ucontext_t *uc, const uin
     info.si_code = SEGV_ACCERR;
     info.si_addr = (void *)(uintptr_t)mw_memop_ea(&s->insn.mem, gpr, mw_ctx_rip(uc) + s->insn.len);
     uc->uc_mcontext.gregs[REG_ERR] = s->insn.mem.write ? 7 : 5;
-    return mw_fault_watched(t, &info, uc, bytes, n, 0, deliver);
+    return mw_fault_watched(t, &info, uc, bytes, n, MW_FW_PLAIN, deliver);
 }
 
 /* --- the entry --------------------------------------------------------------- */

@@ -64,6 +64,11 @@ void mw_run_vsib(struct mw_thread *t, const struct mw_site *s, siginfo_t *info, 
  * reach ordinary memory): SEGV_MAPERR or SEGV_ACCERR as the kernel would
  * say, with the context's trap number and error code to match (emulate.c). */
 void mw_deliver_page_fault(struct mw_outcome *out, ucontext_t *uc, uintptr_t addr, int is_write);
+/* The same, with the page's presence found before (1 present, 0 absent,
+ * -1 unmapped: SEGV_MAPERR): for a caller whose own read may bring it in. */
+void mw_deliver_page_fault_as(struct mw_outcome *out, ucontext_t *uc, uintptr_t addr, int is_write, int present);
+/* mincore's word on the page of addr: 1 present, 0 absent, -1 unmapped. */
+int mw_page_present(uintptr_t addr);
 /* Writes an emulated store through its route, ordinary memory first: only
  * those writes can fail, and when one does nothing has been written yet, as
  * the CPU leaves memory after a faulting store.  0, or -1 (*bad set). */

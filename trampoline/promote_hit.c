@@ -18,6 +18,25 @@
 #define MW_FP_XSTATE_MAGIC1 0x46505853U
 #define MW_FP_XSTATE_MAGIC2 0x46505845U
 
+/* The alternate stack of this thread, which the rest of the hit path runs
+ * on (0 before the thread has its state: the fault path takes the access).
+ * Never the program's stack beyond the entry's frame: a program's stack may
+ * be small (a coroutine's, a handler's own alternate stack), or a watched
+ * page. */
+__thread uintptr_t mw_hit_stack_lo __attribute__((tls_model("initial-exec")));
+__thread uintptr_t mw_hit_stack_hi __attribute__((tls_model("initial-exec")));
+
+void mw_promo_hit_thread(uintptr_t stack, size_t len)
+{
+    mw_hit_stack_lo = stack;
+    mw_hit_stack_hi = stack ? stack + len : 0;
+}
+
+int mw_promo_hit_in_entry(uintptr_t rip)
+{
+    return rip >= (uintptr_t)mw_promo_hit_entry && rip < (uintptr_t)mw_promo_hit_end;
+}
+
 /* What the entry reads RIP-relative. */
 uint64_t mw_promo_xfeat;   /* the feature mask of this process's signal frames */
 uint64_t mw_promo_xarea;   /* stack bytes for the image: its size, MAGIC2, alignment */
@@ -75,6 +94,30 @@ __asm__(".text\n"
         "    push %r15\n push %r14\n push %r13\n push %r12\n push %r11\n push %r10\n push %r9\n push %r8\n"
         "    push %rdi\n push %rsi\n push %rbp\n push %rsp\n push %rbx\n push %rdx\n push %rcx\n push %rax\n"
         "    mov %rsp, %rbx\n"
+        /* onto this thread's alternate stack: from its top, or below rbx
+         * when already on it (a program handler running there) */
+        "    mov mw_hit_stack_hi@gottpoff(%rip), %rcx\n"
+        "    mov %fs:(%rcx), %rax\n"
+        "    test %rax, %rax\n"
+        "    jz 2f\n"
+        "    cmp %rax, %rbx\n"
+        "    ja 4f\n"
+        "    mov mw_hit_stack_lo@gottpoff(%rip), %rcx\n"
+        "    cmp %fs:(%rcx), %rbx\n"
+        "    jbe 4f\n"
+        "    mov %rbx, %rax\n"
+        "4:  mov %rax, %rsp\n"
+        /* the frame, copied to this stack: the program's stack may be a
+         * watched page, which the engine's C code must never touch (the
+         * entry's own accesses there are carried out as the library's) */
+        "    sub $160, %rsp\n"
+        "    and $-16, %rsp\n"
+        "    mov %rsp, %r13\n"
+        "    mov %rbx, %rsi\n"
+        "    mov %rsp, %rdi\n"
+        "    mov $19, %ecx\n"
+        "    cld\n"
+        "    rep movsq\n"
         "    sub mw_promo_xarea(%rip), %rsp\n"
         "    and $-64, %rsp\n"
         "    xor %eax, %eax\n"
@@ -83,29 +126,43 @@ __asm__(".text\n"
         "    mov mw_promo_xfeat(%rip), %eax\n"
         "    mov mw_promo_xfeat+4(%rip), %edx\n"
         "    xsave64 (%rsp)\n"
-        "    mov %rbx, %rdi\n"
+        "    mov %r13, %rdi\n"
         "    mov %rsp, %rsi\n"
+        "    mov %rbx, %rdx\n"
         "    call mw_promo_hit\n"
         "    mov %eax, %r12d\n"
         "    mov mw_promo_xfeat(%rip), %eax\n"
         "    mov mw_promo_xfeat+4(%rip), %edx\n"
         "    xrstor64 (%rsp)\n"
-        "    mov %rbx, %rsp\n"
         "    test %r12d, %r12d\n"
-        "    jz 1f\n"
-        "    addq $13, 136(%rsp)\n" /* MW_PROMO_HIT_SLOW_OFFSET */
+        "    jz 5f\n"
+        "    addq $13, 136(%r13)\n" /* MW_PROMO_HIT_SLOW_OFFSET */
+        "5:  mov %r13, %rsi\n"
+        "    mov %rbx, %rdi\n"
+        "    mov $19, %ecx\n"
+        "    cld\n"
+        "    rep movsq\n"
+        "    mov %rbx, %rsp\n"
         "1:  pop %rax\n pop %rcx\n pop %rdx\n pop %rbx\n lea 8(%rsp), %rsp\n pop %rbp\n pop %rsi\n pop %rdi\n"
         "    pop %r8\n pop %r9\n pop %r10\n pop %r11\n pop %r12\n pop %r13\n pop %r14\n pop %r15\n"
         "    popfq\n"
         "    ret\n"
+        "2:  mov %rbx, %rsp\n" /* no thread state yet: the fault path */
+        "    addq $13, 136(%rsp)\n"
+        "    jmp 1b\n"
+        ".globl mw_promo_hit_end\n"
+        ".hidden mw_promo_hit_end\n"
+        "mw_promo_hit_end:\n"
         ".size mw_promo_hit_entry, .-mw_promo_hit_entry\n");
 
 _Static_assert(MW_PROMO_HIT_SLOW_OFFSET == 13, "the entry's addq");
+_Static_assert(sizeof(struct mw_promo_frame) == 19 * 8, "the entry's copy of the frame");
 
 /* The engine's turn: 0 when it completed the access (the frame and image
- * now hold the registers after it), 1 when the fault path must take it. */
-int mw_promo_hit(struct mw_promo_frame *f, uint8_t *image);
-__attribute__((used)) int mw_promo_hit(struct mw_promo_frame *f, uint8_t *image)
+ * now hold the registers after it), 1 when the fault path must take it.
+ * f: the entry's copy of the frame it pushed at frame_at. */
+int mw_promo_hit(struct mw_promo_frame *f, uint8_t *image, uintptr_t frame_at);
+__attribute__((used)) int mw_promo_hit(struct mw_promo_frame *f, uint8_t *image, uintptr_t frame_at)
 {
     mw_sigmask_t saved;
     mw_sigblock_all(&saved);
@@ -127,7 +184,7 @@ __attribute__((used)) int mw_promo_hit(struct mw_promo_frame *f, uint8_t *image)
 
     ucontext_t uc;
     memset(&uc, 0, sizeof uc);
-    f->gpr[MW_RSP] = (uint64_t)(uintptr_t)(f + 1) + MW_PROMO_RED_ZONE;
+    f->gpr[MW_RSP] = (uint64_t)frame_at + sizeof *f + MW_PROMO_RED_ZONE;
     mw_ctx_store_gprs(&uc, f->gpr);
     mw_ctx_set_rip(&uc, rip);
     mw_ctx_set_flags(&uc, f->rflags);

@@ -18,6 +18,7 @@
 #ifndef MW_TRAMPOLINE_PROMOTE_HIT_H
 #define MW_TRAMPOLINE_PROMOTE_HIT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define MW_PROMO_HIT_DONE 16        /* where in the stub the entry returns when the access is done */
@@ -28,6 +29,14 @@
 int mw_promo_hit_setup(void);
 /* Called (not jumped to) from hit stubs; see above. */
 void mw_promo_hit_entry(void);
+/* The end of the entry's code.  Only its pushes and pops of the registers
+ * (below the program's red zone) touch the program's stack; the rest runs
+ * on the thread's alternate stack. */
+void mw_promo_hit_end(void);
+/* Tells the entry this thread's alternate stack (thread.c; 0: none). */
+void mw_promo_hit_thread(uintptr_t stack, size_t len);
+/* Is rip in the entry (whose stack accesses are the library's own)? */
+int mw_promo_hit_in_entry(uintptr_t rip);
 /* The site table's entry for index (promote.c): its address and bytes. */
 int mw_promo_site_bytes(unsigned index, uint64_t *rip, const uint8_t **bytes, unsigned *len);
 

@@ -19,6 +19,7 @@
 #include "core/spin.h"
 #include "core/sys.h"
 #include "trampoline/exec.h"
+#include "trampoline/promote_hit.h"
 #include "trampoline/site.h"
 
 static __thread struct mw_thread *mw_self __attribute__((tls_model("initial-exec")));
@@ -125,6 +126,7 @@ struct mw_thread *mw_thread_attach(void)
     mw_registry = t;
     mw_spin_unlock(&mw_registry_lock);
     mw_self = t;
+    mw_promo_hit_thread((uintptr_t)t->altstack, t->altstack_len);
     mw_sigrestore(&old);
     return t;
 }
@@ -158,6 +160,7 @@ void mw_thread_detach(void)
         }
     }
     mw_self = NULL;
+    mw_promo_hit_thread(0, 0);
     mw_thread_free(t);
     mw_spin_unlock(&mw_registry_lock);
     mw_sigrestore(&old);

@@ -26,6 +26,7 @@
 #include "trampoline/index.h"
 #include "trampoline/maps.h"
 #include "trampoline/promote.h"
+#include "trampoline/route.h"
 #include "trampoline/table.h"
 
 #define MW_MAPS_MAX 64
@@ -197,6 +198,24 @@ int mw_watch_count(memwatch_id_t id, uint64_t *count)
         *count = __atomic_load_n(&w->count, __ATOMIC_RELAXED);
     mw_table_unlock(&saved);
     return w ? 0 : -ENOENT;
+}
+
+int mw_watch_copy_out(void *dst, const void *src, size_t n)
+{
+    mw_sigmask_t saved;
+    mw_table_lock(&saved);
+    struct mw_route r;
+    int rc = mw_route_build(&r, (uintptr_t)dst, n) == 0 ? 0 : -EINVAL;
+    if (rc == 0) {
+        uintptr_t bad;
+        if (!r.watched)
+            memcpy(dst, src, n);
+        else if (!mw_route_allows(&r, 0, 1) || mw_route_write(&r, (uintptr_t)dst, src, n, &bad) != 0)
+            rc = -EFAULT;
+        mw_route_finish(&r);
+    }
+    mw_table_unlock(&saved);
+    return rc;
 }
 
 int mw_watch_mode(memwatch_id_t id)

@@ -37,6 +37,10 @@ memwatch_id_t mw_watch_lookup(uintptr_t addr);
 int mw_watch_count(memwatch_id_t id, uint64_t *count);
 /* MEMWATCH_MODE_* of the watch's pages, or -ENOENT. */
 int mw_watch_mode(memwatch_id_t id);
+/* Stores an API call's result in the program's memory, which may be a
+ * watched page (a variable beside the watched one): through the page's
+ * alias, not recorded.  0, or -EFAULT when the program may not write there. */
+int mw_watch_copy_out(void *dst, const void *src, size_t n);
 
 /* The program's own calls, with the table lock held by the caller:
  * munmap (or MAP_FIXED over, or mremap away) of [start, end): the pages are

@@ -3,7 +3,7 @@
  * instruction form runs twice, against ordinary memory and against watched
  * memory, from the same complete state, and the two end states must agree.
  *
- *   diffrun [-e EVERY] [-m MAX] [-j JOBS] [-v] [-o DETAILS] CORPUS...
+ *   diffrun [-e EVERY] [-m MAX] [-j JOBS] [-v] [-p] [-o DETAILS] CORPUS...
  *
  * CORPUS files hold one form per line, "HEX[<TAB>SOURCE[<TAB>KEY]]" or
  * "HEX # comment" (corpus.c writes them; regress.txt holds the regression
@@ -37,6 +37,15 @@
  *   end      ending at the guard page (no byte beyond may be touched)
  *   unw      first operand unwatched, second watched (two-operand forms)
  *   ro       mid, with the pages watched for writes only (PROT_READ)
+ *
+ * With -p (run with MEMWATCH_PROMOTE=always), the watched run is followed,
+ * the watches still in place, by a second one from the same state: the
+ * first fault promoted the site where it could (an instruction of at least
+ * five bytes: the code pages are anonymous, so no span), and the second run
+ * goes through its stub.  It must end as the plain run did and count what
+ * the first counted; a form that did is "promoted" in the report.  The code
+ * pages are read+execute then (promotion never patches writable code), made
+ * writable only while the runner writes an instance.
  *
  * Each form runs in a child process, in batches (fork per batch, a timeout
  * per form): a crash or a hang is the form's divergence, and the next batch
@@ -156,6 +165,18 @@ static uint64_t fs_base, gs_base;
 static void *raw_mmap(void *hint, size_t len, int prot, int flags)
 {
     return (void *)syscall(SYS_mmap, hint, len, prot, flags, -1, 0);
+}
+
+static int promote_pass; /* -p: a second watched run, through the promoted site */
+
+/* The code pages' protection, with a raw system call (see below): -p keeps
+ * them read+execute except while an instance is written. */
+static void code_protect(struct arena *a, int prot)
+{
+    if (syscall(SYS_mprotect, a->code, CODE_PAGES * PAGE, prot) != 0) {
+        perror("diffrun: mprotect of the code pages");
+        _exit(2);
+    }
 }
 
 /* The code pages are made executable with raw system calls: they are the
@@ -1021,48 +1042,41 @@ struct result {
     uint8_t mem[DATA_PAGES * PAGE];
     uint64_t steps, traps, accesses, silent;
     int watch_failed;
+    int promoted; /* -p: a site was promoted for these watches by the first run */
 };
 
 static int page_is_data(int i) { return i != 3 && i != 7; }
 
-static void run_once(struct config *c, struct plan *p, int watched, struct result *r)
+/* The data pages as the configuration has them (watched or not), P0 and S0
+ * read-only after it when the configuration says so. */
+static void data_restore(struct config *c, struct arena *a)
 {
-    struct arena *a = &arenas[p->arena];
+    if (c->p0_read_only) {
+        mprotect(BANK(a, 0, 0), PAGE, PROT_READ | PROT_WRITE);
+        mprotect(BANK(a, 1, 0), PAGE, PROT_READ | PROT_WRITE);
+    }
     for (int i = 0; i < DATA_PAGES; i++)
         if (page_is_data(i))
             memcpy(a->data + i * PAGE, c->mem + i * PAGE, PAGE);
-    memcpy(c->code_at, c->code, c->code_len);
-    __builtin___clear_cache((char *)c->code_at, (char *)c->code_at + c->code_len);
     if (c->p0_read_only) {
         mprotect(BANK(a, 0, 0), PAGE, PROT_READ);
         mprotect(BANK(a, 1, 0), PAGE, PROT_READ);
     }
+}
+
+/* One run of the instance from the configuration's state (data in place). */
+static void run_measured(struct config *c, struct arena *a, struct result *r)
+{
+    memwatch_stats_t s0, s1;
     memcpy(&dt_in, c->st, sizeof dt_in);
     memset(&dt_out, 0, sizeof dt_out);
     dt_code = (uintptr_t)c->code_at;
-    memwatch_id_t id1 = 0, id2 = 0;
-    memwatch_stats_t s0, s1;
-    r->watch_failed = 0;
-    if (watched) {
-        unsigned acc = c->read_only_watch ? MEMWATCH_WRITE : MEMWATCH_RW;
-        if (memwatch_watch(BANK(a, 0, 1), 2 * PAGE, acc, NULL, NULL, &id1) != 0 ||
-            memwatch_watch(BANK(a, 1, 1), 2 * PAGE, acc, NULL, NULL, &id2) != 0)
-            r->watch_failed = errno ? errno : -1;
-    }
     memwatch_get_stats(&s0);
     memset(&dt_fault, 0, sizeof dt_fault);
     dt_active = 1;
     int faulted = dt_run();
     dt_active = 0;
     memwatch_get_stats(&s1);
-    if (id1)
-        memwatch_unwatch(id1);
-    if (id2)
-        memwatch_unwatch(id2);
-    if (c->p0_read_only) {
-        mprotect(BANK(a, 0, 0), PAGE, PROT_READ | PROT_WRITE);
-        mprotect(BANK(a, 1, 0), PAGE, PROT_READ | PROT_WRITE);
-    }
     r->steps = s1.single_steps - s0.single_steps;
     r->accesses = s1.accesses - s0.accesses;
     r->silent = s1.silent - s0.silent;
@@ -1073,6 +1087,49 @@ static void run_once(struct config *c, struct plan *p, int watched, struct resul
         if (page_is_data(i))
             memcpy(r->mem + i * PAGE, a->data + i * PAGE, PAGE);
 }
+
+/* The instance plain, or watched (and, with r2, again through the site the
+ * first watched run promoted, before the watches end). */
+static void run_once(struct config *c, struct plan *p, int watched, struct result *r, struct result *r2)
+{
+    struct arena *a = &arenas[p->arena], *ca = &arenas[p->code_arena];
+    if (promote_pass)
+        code_protect(ca, PROT_READ | PROT_WRITE | PROT_EXEC);
+    memcpy(c->code_at, c->code, c->code_len);
+    __builtin___clear_cache((char *)c->code_at, (char *)c->code_at + c->code_len);
+    if (promote_pass)
+        code_protect(ca, PROT_READ | PROT_EXEC);
+    data_restore(c, a);
+    memwatch_id_t id1 = 0, id2 = 0;
+    r->watch_failed = 0;
+    if (watched) {
+        unsigned acc = c->read_only_watch ? MEMWATCH_WRITE : MEMWATCH_RW;
+        if (memwatch_watch(BANK(a, 0, 1), 2 * PAGE, acc, NULL, NULL, &id1) != 0 ||
+            memwatch_watch(BANK(a, 1, 1), 2 * PAGE, acc, NULL, NULL, &id2) != 0)
+            r->watch_failed = errno ? errno : -1;
+    }
+    run_measured(c, a, r);
+    if (r2) {
+        int mode = (id1 ? memwatch_region_mode(id1) : 0) | (id2 ? memwatch_region_mode(id2) : 0);
+        r2->promoted = mode > 0 && (mode & MEMWATCH_MODE_PROMOTED);
+        data_restore(c, a);
+        run_measured(c, a, r2);
+    }
+    if (id1)
+        memwatch_unwatch(id1);
+    if (id2)
+        memwatch_unwatch(id2);
+    if (c->p0_read_only) {
+        mprotect(BANK(a, 0, 0), PAGE, PROT_READ | PROT_WRITE);
+        mprotect(BANK(a, 1, 0), PAGE, PROT_READ | PROT_WRITE);
+    }
+}
+
+/* Bytes compare() leaves out: below the red zone of the instance's stack,
+ * where the ABI lets anything change at any time (a signal handler may run
+ * there), and where a promoted site's stub saves what it uses. */
+static uintptr_t skip_lo, skip_hi;
+#define DT_STUB_STACK 1024
 
 /* First difference between two results; 0 when they agree. */
 static int compare(struct result *x, struct result *y, struct arena *a, char *why, size_t n)
@@ -1085,8 +1142,8 @@ static int compare(struct result *x, struct result *y, struct arena *a, char *wh
     }
     if (x->fault.signo && (x->fault.rip != y->fault.rip || x->fault.trapno != y->fault.trapno ||
                            x->fault.err != y->fault.err)) {
-        snprintf(why, n, "signal context: plain rip %#llx trap %llu err %#llx, watched rip %#llx trap %llu err %#llx",
-                 (unsigned long long)x->fault.rip, (unsigned long long)x->fault.trapno,
+        snprintf(why, n, "signal context (at %#llx): plain rip %#llx trap %llu err %#llx, watched rip %#llx trap %llu "
+                 "err %#llx", (unsigned long long)x->fault.addr, (unsigned long long)x->fault.rip, (unsigned long long)x->fault.trapno,
                  (unsigned long long)x->fault.err, (unsigned long long)y->fault.rip,
                  (unsigned long long)y->fault.trapno, (unsigned long long)y->fault.err);
         return 1;
@@ -1106,7 +1163,7 @@ static int compare(struct result *x, struct result *y, struct arena *a, char *wh
     if (xs_diff(x->st.xsave, y->st.xsave, why, n))
         return 1;
     for (int i = 0; i < DATA_PAGES * PAGE; i++)
-        if (x->mem[i] != y->mem[i]) {
+        if (x->mem[i] != y->mem[i] && !((uintptr_t)(a->data + i) >= skip_lo && (uintptr_t)(a->data + i) < skip_hi)) {
             static const char *pn[8] = {"P0", "P1", "P2", "P3", "S0", "S1", "S2", "S3"};
             snprintf(why, n, "memory %s+%#x (%p): plain %02x watched %02x", pn[i / PAGE], i % PAGE,
                      (void *)(a->data + i), x->mem[i], y->mem[i]);
@@ -1220,7 +1277,7 @@ static void dump_difference(int idx, struct config *c, struct result *x, struct 
 
 static struct config cfg;
 static struct dt_state cfg_state;
-static struct result res_plain, res_plain2, res_watched;
+static struct result res_plain, res_plain2, res_watched, res_promoted;
 
 static void run_form(int idx, const struct form *f, int slot, int verbose)
 {
@@ -1236,20 +1293,20 @@ static void run_form(int idx, const struct form *f, int slot, int verbose)
     uint64_t seed = 0;
     for (unsigned i = 0; i < f->len; i++)
         seed = seed * 131 + f->bytes[i];
-    int any_ok = 0, all_ud = 1, stepped = 0, trapped = 0;
+    int any_ok = 0, all_ud = 1, stepped = 0, trapped = 0, promoted = 0;
     char step_reason[256] = "";
     for (int pl = 0; pl < PL_COUNT; pl++) {
         if (configure(&cfg, &p, pl, arenas[p.code_arena].code + slot * CODE_SLOT, seed) != 0)
             continue;
-        run_once(&cfg, &p, 0, &res_plain);
-        run_once(&cfg, &p, 0, &res_plain2);
+        run_once(&cfg, &p, 0, &res_plain, NULL);
+        run_once(&cfg, &p, 0, &res_plain2, NULL);
         if (res_plain.fault.signo != SIGILL)
             all_ud = 0;
         if (compare(&res_plain, &res_plain2, a, why, sizeof why)) {
             emit("R %d EXCL not deterministic (%s: %s)", idx, pl_name[pl], why);
             return;
         }
-        run_once(&cfg, &p, 1, &res_watched);
+        run_once(&cfg, &p, 1, &res_watched, promote_pass ? &res_promoted : NULL);
         engine_said(said, sizeof said);
         if (res_watched.watch_failed) {
             emit("R %d EXCL memwatch_watch failed: %s", idx, strerror(res_watched.watch_failed));
@@ -1278,6 +1335,32 @@ static void run_form(int idx, const struct form *f, int slot, int verbose)
             emit("R %d DIV %s: %s%s%s", idx, pl_name[pl], why, said[0] ? " [" : "", said[0] ? said : "");
             return;
         }
+        /* A stack the instance cannot write (S0 read-only, rsp on it) is no
+         * stack for a stub, as for a signal handler: compared only unpromoted. */
+        int stack_writable = !(cfg.p0_read_only && cfg.st->gpr[4] > (uintptr_t)BANK(a, 1, 0) &&
+                               cfg.st->gpr[4] <= (uintptr_t)BANK(a, 1, 1));
+        if (promote_pass && res_promoted.promoted && stack_writable) {
+            /* through the stub: the same end, the same count */
+            skip_hi = cfg.st->gpr[4] - 128;
+            skip_lo = skip_hi - DT_STUB_STACK;
+            int differs = compare(&res_plain, &res_promoted, a, why, sizeof why);
+            skip_lo = skip_hi = 0;
+            if (differs) {
+                if (verbose)
+                    dump_difference(idx, &cfg, &res_plain, &res_promoted);
+                emit("R %d DIV %s, promoted: %s", idx, pl_name[pl], why);
+                return;
+            }
+            if (!res_watched.fault.signo &&
+                (res_promoted.accesses != res_watched.accesses || res_promoted.silent != res_watched.silent)) {
+                emit("R %d DIV %s, promoted: counted %llu accesses and %llu silent ones (%llu and %llu first)", idx,
+                     pl_name[pl], (unsigned long long)res_promoted.accesses,
+                     (unsigned long long)res_promoted.silent, (unsigned long long)res_watched.accesses,
+                     (unsigned long long)res_watched.silent);
+                return;
+            }
+            promoted = 1;
+        }
         any_ok = 1;
     }
     if (all_ud) {
@@ -1291,7 +1374,7 @@ static void run_form(int idx, const struct form *f, int slot, int verbose)
     if (stepped)
         emit("R %d UNSUP %s", idx, step_reason[0] ? step_reason : "single-stepped (no reason printed)");
     else
-        emit("R %d OK%s", idx, trapped ? "" : " untrapped");
+        emit("R %d OK%s%s", idx, trapped ? "" : " untrapped", promoted ? " promoted" : "");
 }
 
 static void child_setup(void)
@@ -1323,6 +1406,7 @@ enum { ST_NONE, ST_OK, ST_DIV, ST_UNSUP, ST_EXCL };
 struct outcome {
     int status;
     int untrapped;
+    int promoted;
     char text[512];
 };
 
@@ -1472,6 +1556,7 @@ static void job_line(struct job *j, char *line)
     if (strcmp(kind, "OK") == 0) {
         o->status = ST_OK;
         o->untrapped = strstr(rest, "untrapped") != NULL;
+        o->promoted = strstr(rest, "promoted") != NULL;
     } else if (strcmp(kind, "DIV") == 0)
         o->status = ST_DIV;
     else if (strcmp(kind, "UNSUP") == 0)
@@ -1518,15 +1603,16 @@ int main(int argc, char **argv)
 {
     int every = 1, max = 0, jobs = 2, c;
     const char *details = NULL;
-    while ((c = getopt(argc, argv, "e:m:j:vo:")) != -1) {
+    while ((c = getopt(argc, argv, "e:m:j:vpo:")) != -1) {
         switch (c) {
         case 'e': every = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
         case 'm': max = atoi(optarg); break;
         case 'j': jobs = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
         case 'v': verbose = 1; break;
+        case 'p': promote_pass = 1; break;
         case 'o': details = optarg; break;
         default:
-            fprintf(stderr, "usage: diffrun [-e EVERY] [-m MAX] [-j JOBS] [-v] [-o DETAILS] CORPUS...\n");
+            fprintf(stderr, "usage: diffrun [-e EVERY] [-m MAX] [-j JOBS] [-v] [-p] [-o DETAILS] CORPUS...\n");
             return 2;
         }
     }
@@ -1610,7 +1696,7 @@ int main(int argc, char **argv)
     }
 
     /* the report */
-    int n = 0, div = 0, unsup = 0, excl = 0, untrapped = 0;
+    int n = 0, div = 0, unsup = 0, excl = 0, untrapped = 0, promoted = 0;
     FILE *det = details ? fopen(details, "w") : NULL;
     for (int i = 0; i < nforms; i++) {
         struct outcome *o = &outcomes[i];
@@ -1622,6 +1708,7 @@ int main(int argc, char **argv)
         if (o->status == ST_DIV) div++;
         if (o->status == ST_UNSUP) unsup++;
         if (o->status == ST_OK && o->untrapped) untrapped++;
+        if (o->status == ST_OK && o->promoted) promoted++;
     }
     char hx[40], text[160];
     if (div) {
@@ -1672,6 +1759,8 @@ int main(int argc, char **argv)
     }
     printf("excluded: %d (raise #UD natively, not deterministic, or cannot be placed)\n", excl);
     printf("never trapped (masked off or no access in every placement): %d\n", untrapped);
+    if (promote_pass)
+        printf("through a promoted site as well (the same end and count): %d\n", promoted);
     printf("time: %.1f s\n", since(&t0) / 1000.0);
     printf("%d forms, %d divergences, %d unsupported\n", n, div, unsup);
     return div ? 1 : 0;

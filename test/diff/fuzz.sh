@@ -4,7 +4,9 @@
 # libraries plus the synthesized vector forms, runs every form against
 # ordinary and watched memory, and reports "N forms, D divergences, U
 # unsupported" - first with watched pages reached through their alias view
-# (the default backend), then with the toggling backend.  `make fuzz` runs
+# (the default backend), then with the toggling backend, then with every
+# site promoted at its first fault and run again through its stub
+# (MEMWATCH_PROMOTE=always, diffrun -p).  `make fuzz` runs
 # the whole corpus; "sample" runs every 25th form.  The per-form outcomes go
 # to build/diff/details*.txt.
 set -u
@@ -25,5 +27,8 @@ diff_run -e "$every" -o "$DIFFBIN/details.txt" "$CORPUS" "$ROOT/test/diff/regres
 rc=$?
 echo "== toggle backend (MEMWATCH_BACKEND=toggle)"
 MEMWATCH_BACKEND=toggle diff_run -e "$every" -o "$DIFFBIN/details-toggle.txt" "$CORPUS" \
+    "$ROOT/test/diff/regress.txt" || rc=1
+echo "== promoted sites (MEMWATCH_PROMOTE=always)"
+MEMWATCH_PROMOTE=always diff_run -p -e "$every" -o "$DIFFBIN/details-promoted.txt" "$CORPUS" \
     "$ROOT/test/diff/regress.txt" || rc=1
 exit $rc
