@@ -31,3 +31,10 @@ void mw_watch_before_move(uintptr_t start, uintptr_t end)
     (void)start;
     (void)end;
 }
+
+void mw_watch_on_code_change(uintptr_t start, uintptr_t end, int gone)
+{
+    (void)start;
+    (void)end;
+    (void)gone;
+}

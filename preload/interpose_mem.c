@@ -47,6 +47,7 @@ static int mw_untracked_call(int prot)
 static void mw_forget(uintptr_t start, size_t len)
 {
     uintptr_t end = start + MW_PAGE_CEIL(len);
+    mw_watch_on_code_change(start, end, 1);
     mw_watch_on_unmap(start, end);
     mw_wx_on_unmap(start, end);
 }
@@ -124,6 +125,8 @@ long mw_mem_protect(void *addr, size_t len, int prot, int pkey)
         return -ENOMEM;
     mw_sigmask_t saved;
     mw_table_lock(&saved);
+    if ((prot & PROT_WRITE) || !(prot & PROT_EXEC))
+        mw_watch_on_code_change(start, end, 0); /* code the program may now write (or read as data) */
     long rc = 0;
     uintptr_t run = start;
     /* Only the tracked pages of the range are visited (the ordered index),
@@ -168,6 +171,7 @@ long mw_mem_mremap(void *old, size_t old_len, size_t new_len, int flags, void *n
     /* Watched pages become ordinary memory first: a memfd-backed page must
      * not travel as a shared mapping. */
     mw_watch_before_move(o, o + MW_PAGE_CEIL(old_len));
+    mw_watch_on_code_change(o, o + MW_PAGE_CEIL(old_len), 0); /* patched code must not travel */
     void *r = mw_sys_mremap(old, old_len, new_len, flags, new_addr);
     if (!mw_sys_failed((long)r)) {
         if (flags & MREMAP_FIXED)

@@ -61,7 +61,7 @@ void mw_modules_unloaded(uintptr_t lo, uintptr_t hi)
 {
     mw_sigmask_t saved;
     mw_table_lock(&saved);
-    mw_promo_forget_code(lo, hi);
+    mw_promo_forget_code(lo, hi, 0);
     mw_table_unlock(&saved);
     mw_modules_refresh();
 }

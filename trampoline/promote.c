@@ -66,6 +66,7 @@ struct mw_promo_site {
 static enum mw_promo_mode mw_mode;
 static struct mw_promo_site mw_sites[MW_PROMO_SITES];
 static unsigned mw_live;         /* sites now LIVE: the handler's quick "any stub?" */
+static uintptr_t mw_sites_lo = UINTPTR_MAX, mw_sites_hi; /* every site's address lies inside */
 
 void mw_promo_setup(enum mw_promo_mode mode)
 {
@@ -104,8 +105,17 @@ static struct mw_promo_site *mw_site_find_or_add(uint64_t rip)
         if (at == rip)
             return &mw_sites[i];
         if (at == 0 && __atomic_compare_exchange_n(&mw_sites[i].rip, &at, rip, 0, __ATOMIC_ACQ_REL,
-                                                   __ATOMIC_ACQUIRE))
+                                                   __ATOMIC_ACQUIRE)) {
+            uintptr_t lo = __atomic_load_n(&mw_sites_lo, __ATOMIC_RELAXED);
+            while (rip < lo && !__atomic_compare_exchange_n(&mw_sites_lo, &lo, rip, 1, __ATOMIC_RELAXED,
+                                                            __ATOMIC_RELAXED))
+                ;
+            uintptr_t hi = __atomic_load_n(&mw_sites_hi, __ATOMIC_RELAXED);
+            while (rip + 16 > hi && !__atomic_compare_exchange_n(&mw_sites_hi, &hi, rip + 16, 1, __ATOMIC_RELAXED,
+                                                                 __ATOMIC_RELAXED))
+                ;
             return &mw_sites[i];
+        }
         if (at == rip)
             return &mw_sites[i];
     }
@@ -178,18 +188,23 @@ static void mw_hit_window(const struct mw_page *p, size_t n, int is_read, int is
 }
 
 /* Is the code at [rip, rip + len) the program's own, loaded from a file
- * and not writable (never a JIT's memory, never ours)?  MW_PROMO_ALWAYS
- * (testing) also takes anonymous executable memory. */
+ * and not tracked (never a JIT's memory or text the program made writable,
+ * never ours)?  MW_PROMO_ALWAYS (testing) also takes anonymous executable
+ * memory that is not writable. */
 static int mw_code_is_promotable(uint64_t rip, unsigned len)
 {
+    uintptr_t lo = MW_PAGE_FLOOR(rip), hi = MW_PAGE_CEIL(rip + len);
+    /* a page the table tracks is a code region (the program made its text
+     * writable: capture must see its bytes, never a patch) or watched */
+    if (mw_page_find(lo) || mw_page_find(hi - MW_PAGE_SIZE))
+        return 0;
     if (mw_codemap_module(rip, len))
         return 1;
     if (mw_mode != MW_PROMO_ALWAYS)
         return 0;
     struct mw_map m;
-    uintptr_t lo = MW_PAGE_FLOOR(rip), hi = MW_PAGE_CEIL(rip + len);
     return mw_maps_query(lo, hi, &m, 1) == 1 && (m.prot & PROT_EXEC) && !(m.prot & PROT_WRITE) && !m.special &&
-           !mw_pages_own(lo, hi) && !mw_page_find(lo);
+           !mw_pages_own(lo, hi);
 }
 
 /* The memory forms a stub block can run exactly: one explicit operand
@@ -694,10 +709,17 @@ void mw_promo_page_changed(struct mw_page *p)
     }
 }
 
-void mw_promo_forget_code(uintptr_t start, uintptr_t end)
+void mw_promo_forget_code(uintptr_t start, uintptr_t end, int give_back)
 {
-    if (mw_mode == MW_PROMO_OFF)
+    if (mw_mode == MW_PROMO_OFF || end <= __atomic_load_n(&mw_sites_lo, __ATOMIC_RELAXED) ||
+        start >= __atomic_load_n(&mw_sites_hi, __ATOMIC_RELAXED))
         return;
+    /* the code stays but may change or move: every patch over it undone first */
+    for (unsigned i = 0; i < MW_PROMO_SITES && give_back; i++) {
+        struct mw_promo_site *ps = &mw_sites[i];
+        if (ps->rip + MW_JMP_LEN > start && ps->rip < end && mw_site_claim(ps, MW_PS_LIVE))
+            mw_retire(ps);
+    }
     for (unsigned i = 0; i < MW_PROMO_SITES; i++) {
         struct mw_promo_site *ps = &mw_sites[i];
         if (ps->rip < start || ps->rip >= end)
@@ -722,6 +744,8 @@ void mw_promo_forget_code(uintptr_t start, uintptr_t end)
 }
 
 int mw_promo_serves(const struct mw_page *p) { return p && p->promoted; }
+
+int mw_promo_any_live(void) { return __atomic_load_n(&mw_live, __ATOMIC_RELAXED) != 0; }
 
 void mw_promo_after_fork_child(void)
 {

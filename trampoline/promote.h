@@ -77,8 +77,13 @@ uint64_t mw_promo_site_of(uint64_t rip, const uint8_t **bytes, unsigned *len);
 /* Writers, table lock held: page p's watches, protection or mapping are
  * about to change; the sites whose stubs trust it get their code back. */
 void mw_promo_page_changed(struct mw_page *p);
-/* The program's code in [start, end) is gone (dlclose): forget its sites. */
-void mw_promo_forget_code(uintptr_t start, uintptr_t end);
+/* Writers, table lock held: the program's code in [start, end) is gone
+ * (dlclose, munmap, a mapping over it), or, give_back, about to become
+ * writable or move (mprotect, mremap): its sites get their code back first.
+ * Then they are forgotten (another object may come there, other bytes). */
+void mw_promo_forget_code(uintptr_t start, uintptr_t end, int give_back);
+/* Is any site patched now? */
+int mw_promo_any_live(void);
 /* Does a promoted site serve page p? (memwatch_region_mode) */
 int mw_promo_serves(const struct mw_page *p);
 

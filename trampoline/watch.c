@@ -200,6 +200,12 @@ int mw_watch_count(memwatch_id_t id, uint64_t *count)
     return w ? 0 : -ENOENT;
 }
 
+void mw_watch_on_code_change(uintptr_t start, uintptr_t end, int gone)
+{
+    if (mw_promo_any_live()) /* else no patch stands anywhere (stale records are told apart) */
+        mw_promo_forget_code(start, end, !gone);
+}
+
 int mw_watch_copy_out(void *dst, const void *src, size_t n)
 {
     mw_sigmask_t saved;

@@ -37,6 +37,10 @@ memwatch_id_t mw_watch_lookup(uintptr_t addr);
 int mw_watch_count(memwatch_id_t id, uint64_t *count);
 /* MEMWATCH_MODE_* of the watch's pages, or -ENOENT. */
 int mw_watch_mode(memwatch_id_t id);
+/* Table lock held: the program's code in [start, end) is gone (munmap, a
+ * mapping over it) or about to become writable or move (!gone): promoted
+ * sites there give their code back and are forgotten (promote.h). */
+void mw_watch_on_code_change(uintptr_t start, uintptr_t end, int gone);
 /* Stores an API call's result in the program's memory, which may be a
  * watched page (a variable beside the watched one): through the page's
  * alias, not recorded.  0, or -EFAULT when the program may not write there. */
