@@ -13,10 +13,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,6 +126,39 @@ static void mwt_wait_child(pid_t pid, const sigset_t *chld, unsigned tick_ms, mw
         struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
         sigtimedwait(chld, NULL, &ts);
     }
+}
+
+static volatile sig_atomic_t mwt_follow_stop;
+static void mwt_on_stop(int sig) { mwt_follow_stop = sig; }
+
+int mwt_pid_follow(pid_t pid, unsigned tick_ms, mwt_tick_fn tick, void *arg)
+{
+    struct sigaction sa, old_int, old_term, old_hup;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = mwt_on_stop;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    double start = mwt_now();
+    while (!mwt_follow_stop) {
+        if (fd >= 0) {
+            struct pollfd p = { .fd = fd, .events = POLLIN };
+            if (poll(&p, 1, (int)tick_ms) > 0)
+                break;
+        } else {
+            if (kill(pid, 0) != 0 && errno == ESRCH)
+                break;
+            usleep(tick_ms * 1000);
+        }
+        tick(arg, mwt_now() - start);
+    }
+    if (fd >= 0)
+        close(fd);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    return mwt_follow_stop ? 1 : 0;
 }
 
 int mwt_child_run(char **argv, unsigned tick_ms, mwt_tick_fn tick, void *arg, int *status)

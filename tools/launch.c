@@ -255,11 +255,80 @@ static void mwt_live_tick(void *arg, double seconds)
         mwt_status_draw(v, seconds);
 }
 
-static void mwt_summary(const struct mwt_launch *l, const struct mwt_counts *c)
+/* The summary line; lead goes after "memwatch: " (an attached pid's end). */
+static void mwt_summary(const struct mwt_launch *l, const struct mwt_counts *c, const char *lead)
 {
-    fprintf(stderr, "memwatch: %" PRIu64 " capture%s, %" PRIu64 " access%s logged in %s (%" PRIu64
-            " process%s)\n", c->captures, c->captures == 1 ? "" : "s", c->accesses,
+    fprintf(stderr, "memwatch: %s%" PRIu64 " capture%s, %" PRIu64 " access%s logged in %s (%" PRIu64
+            " process%s)\n", lead, c->captures, c->captures == 1 ? "" : "s", c->accesses,
             c->accesses == 1 ? "" : "es", l->dump_shown, c->processes, c->processes == 1 ? "" : "es");
+}
+
+/* The follower and what consumes it while the program runs: the YARA
+ * scanner (its rules compiled first: rules that do not compile stop
+ * memwatch before anything starts), the event stream, the tally behind the
+ * status line and the summary.  0, or the exit status to end with. */
+static int mwt_live_open(struct mwt_live *v, const struct mwt_launch *l, struct mwt_yara **yara)
+{
+    *yara = NULL;
+    if (l->yara && !(*yara = mwt_yara_open(l->yara)))
+        return MWT_YARA_EXIT_BAD_RULES;
+    if (l->events && !(v->events = mwt_events_open(l->events)))
+        return 125;
+    v->status = !l->quiet && isatty(STDERR_FILENO);
+    v->follow = mwt_follow_new(l->dump_abs);
+    mwt_tally_attach(&v->tally, v->follow, v->status);
+    if (*yara) /* before the event stream: its lines carry the matches */
+        mwt_yara_live_attach(*yara, v->follow);
+    if (v->events)
+        mwt_events_attach(v->events, v->follow);
+    return 0;
+}
+
+/* How often the live consumers need the dump looked at (0: never). */
+static unsigned mwt_live_tick_ms(const struct mwt_live *v, const struct mwt_yara *yara)
+{
+    return v->events || yara ? MWT_EVENTS_TICK_MS : v->status ? MWT_STATUS_TICK_MS : 0;
+}
+
+/* What the last moments wrote, then the stream's end (a reader gets up to
+ * 2 s to take what waits) and the status line's. */
+static void mwt_live_finish(struct mwt_live *v)
+{
+    signal(SIGPIPE, SIG_IGN);
+    mwt_follow_poll(v->follow);
+    mwt_events_close(v->events, 2000);
+    mwt_status_erase(v);
+}
+
+static void mwt_live_free(struct mwt_live *v, struct mwt_yara *yara)
+{
+    mwt_tally_free(&v->tally);
+    mwt_follow_free(v->follow);
+    if (yara)
+        mwt_yara_close(yara);
+}
+
+/* --pid with --events or --yara: the library attached (tools/attach.c),
+ * memwatch stays to follow the process's dump until the process ends (or
+ * memwatch is interrupted: the process runs on, still watched). */
+static int mwt_attach_live(struct mwt_launch *l, const char *lib)
+{
+    struct mwt_live v;
+    struct mwt_yara *yara;
+    memset(&v, 0, sizeof v);
+    int rc = mwt_live_open(&v, l, &yara); /* the snapshot before the attach's first captures */
+    if (rc == 0)
+        rc = mwt_attach_main(l, lib);
+    if (rc == 0) {
+        int stopped = mwt_pid_follow(l->pid, MWT_EVENTS_TICK_MS, mwt_live_tick, &v);
+        mwt_live_finish(&v);
+        char lead[64];
+        snprintf(lead, sizeof lead, "pid %d %s: ", (int)l->pid, stopped ? "followed until interrupted" : "ended");
+        if (!l->quiet)
+            mwt_summary(l, &v.tally.c, lead);
+    }
+    mwt_live_free(&v, yara);
+    return rc;
 }
 
 int mwt_launch_main(int argc, char **argv)
@@ -275,40 +344,24 @@ int mwt_launch_main(int argc, char **argv)
         return 125;
     if (l.pid) { /* tools/attach.c */
         mwt_set_environment(&l, NULL);
-        return mwt_attach_main(&l, lib);
+        return l.events || l.yara ? mwt_attach_live(&l, lib) : mwt_attach_main(&l, lib);
     }
     struct mwt_agent_launch agent;
     bool is_static = mwt_static_launch_prepare(&l, &agent);
     mwt_set_environment(&l, is_static ? NULL : lib);
     if (is_static)
         mwt_static_launch_ready(&agent);
-    /* Rules that do not compile stop the launch before the program starts. */
-    struct mwt_yara *yara = NULL;
-    if (l.yara && !(yara = mwt_yara_open(l.yara)))
-        return MWT_YARA_EXIT_BAD_RULES;
-    if (l.events && !(v.events = mwt_events_open(l.events)))
-        return 125;
-    v.status = !l.quiet && isatty(STDERR_FILENO);
-    v.follow = mwt_follow_new(l.dump_abs);
-    mwt_tally_attach(&v.tally, v.follow, v.status);
-    if (yara) /* before the event stream: its lines carry the matches */
-        mwt_yara_live_attach(yara, v.follow);
-    if (v.events)
-        mwt_events_attach(v.events, v.follow);
-    unsigned tick = v.events || yara ? MWT_EVENTS_TICK_MS : v.status ? MWT_STATUS_TICK_MS : 0;
-    int e = mwt_child_run(l.argv, tick, mwt_live_tick, &v, &status);
-    signal(SIGPIPE, SIG_IGN);
-    mwt_follow_poll(v.follow); /* what the last moments wrote */
-    mwt_events_close(v.events, 2000);
-    mwt_status_erase(&v);
+    struct mwt_yara *yara;
+    int rc = mwt_live_open(&v, &l, &yara);
+    if (rc)
+        return rc;
+    int e = mwt_child_run(l.argv, mwt_live_tick_ms(&v, yara), mwt_live_tick, &v, &status);
+    mwt_live_finish(&v);
     if (e)
         mwt_error("cannot run '%s': %s", l.argv[0], strerror(e));
     else if (!l.quiet)
-        mwt_summary(&l, &v.tally.c);
-    mwt_tally_free(&v.tally);
-    mwt_follow_free(v.follow);
-    if (yara)
-        mwt_yara_close(yara);
+        mwt_summary(&l, &v.tally.c, "");
+    mwt_live_free(&v, yara);
     free(lib);
     free(l.dump_abs);
     free(l.watch);

@@ -7,6 +7,7 @@
 #define MWT_LAUNCH_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct mwt_launch {
     const char *dump_shown; /* the dump directory as the user named it */
@@ -38,6 +39,12 @@ typedef void (*mwt_tick_fn)(void *arg, double seconds);
  * when the program could not be started.
  */
 int mwt_child_run(char **argv, unsigned tick_ms, mwt_tick_fn tick, void *arg, int *status);
+
+/* Calls tick every tick_ms (> 0) until process pid - not a child of ours:
+ * an attached process - has ended (pidfd, else kill(pid, 0)).  SIGINT,
+ * SIGTERM and SIGHUP end the wait instead (returns 1; else 0) and leave the
+ * process alone. */
+int mwt_pid_follow(pid_t pid, unsigned tick_ms, mwt_tick_fn tick, void *arg);
 
 /* From now on mwt_child_run starts the program traced and injects the
  * capture agent at its exec (a statically linked program: tools/static.h). */
