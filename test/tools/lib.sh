@@ -179,3 +179,13 @@ dummy_lib() {
 expect_in() {
     grep -qF -- "$2" "$1" || { echo "--- $1:"; cat "$1"; fail "'$2' not found in $1"; }
 }
+
+# live_jit_setup: the live-JIT helper program built as $TMP/jit, the library
+# memwatch preloads, and $TMP as the working directory (the launcher tests).
+live_jit_setup() {
+    need_python
+    [ -f "$BUILD/libmemwatch.so" ] || fail "$BUILD/libmemwatch.so is not built"
+    $CC -O2 -o "$TMP/jit" "$ROOT/test/tools/prog_live_jit.c" || fail "cannot build the JIT"
+    export MEMWATCH_LIB="$BUILD/libmemwatch.so"
+    cd "$TMP" || fail "cd"
+}

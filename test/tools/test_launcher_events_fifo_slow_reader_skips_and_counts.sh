@@ -6,11 +6,7 @@
 # then gets whole lines only, in order, and one "skipped" line whose counts
 # make up exactly for the capture events it did not get.
 . "$(dirname "$0")/lib.sh"
-need_python
-[ -f "$BUILD/libmemwatch.so" ] || fail "$BUILD/libmemwatch.so is not built"
-$CC -O2 -o "$TMP/jit" "$(dirname "$0")/prog_live_jit.c" || fail "cannot build the JIT"
-export MEMWATCH_LIB="$BUILD/libmemwatch.so"
-cd "$TMP" || fail "cd"
+live_jit_setup
 mkfifo events || fail "mkfifo"
 
 python3 - "$MEMWATCH" "$TMP/jit" <<'PY' || fail "the event stream is not right"

@@ -4,11 +4,7 @@
 # "pid", "exe" and "dir" in front - in the order each process wrote them.
 # The capture's bytes are where the event says (dir, file, offset, len).
 . "$(dirname "$0")/lib.sh"
-need_python
-[ -f "$BUILD/libmemwatch.so" ] || fail "$BUILD/libmemwatch.so is not built"
-$CC -O2 -o "$TMP/jit" "$(dirname "$0")/prog_live_jit.c" || fail "cannot build the JIT"
-export MEMWATCH_LIB="$BUILD/libmemwatch.so"
-cd "$TMP" || fail "cd"
+live_jit_setup
 
 "$MEMWATCH" -q --dump-dir out --events ev.jsonl --watch live_counter:w -- \
     sh -c "\"$TMP/jit\" 5 0 && \"$TMP/jit\" 7 0" >/dev/null 2>"$TMP/err" || fail "the run failed: $(cat "$TMP/err")"

@@ -4,11 +4,7 @@
 # rewritten in place at most ten times a second, and erases it before the
 # summary.  With stderr on a pipe it prints the summary line and nothing else.
 . "$(dirname "$0")/lib.sh"
-need_python
-[ -f "$BUILD/libmemwatch.so" ] || fail "$BUILD/libmemwatch.so is not built"
-$CC -O2 -o "$TMP/jit" "$(dirname "$0")/prog_live_jit.c" || fail "cannot build the JIT"
-export MEMWATCH_LIB="$BUILD/libmemwatch.so"
-cd "$TMP" || fail "cd"
+live_jit_setup
 
 # 12 captures of 4 KiB, all different, 12 logged accesses, over about 1.2 s.
 python3 - "$MEMWATCH" "$TMP/jit" <<'PY' || fail "the status line is not right"
