@@ -38,6 +38,9 @@
  *   A promoted site (promote.c) takes no fault on an unwatched neighbour; on
  *   a watched byte its stub calls promote_hit.c, which enters at step 3 with
  *   a context it built itself (mw_fault_promoted) and returns to the stub.
+ *   The stub's and the hit entry's own saves below the program's red zone,
+ *   when that stack is a watched page, fault into step 3 too (the guard of
+ *   step 1 lets the entry's through) and are carried out unrecorded.
  */
 #include "trampoline/fault.h"
 
