@@ -52,12 +52,9 @@ static void mw_deliver_exec_fault(struct mw_thread *t, const struct mw_exec_faul
     uint64_t err = f->err;
     if (mw_exec_in_code(t, f->addr))
         where = rip;
-    else if (f->signo == SIGSEGV && where != (uintptr_t)f->addr) { /* a bounce or alias page stood in */
-        unsigned char vec;
-        if (mw_sys_mincore((void *)MW_PAGE_FLOOR(where), MW_PAGE_SIZE, &vec) == -ENOMEM) {
-            code = SEGV_MAPERR;
-            err &= ~1ULL;
-        }
+    else if (f->signo == SIGSEGV && where != (uintptr_t)f->addr && mw_page_present(where) < 0) {
+        code = SEGV_MAPERR; /* a bounce or alias page stood in for a page not mapped */
+        err &= ~1ULL;
     }
     uc->uc_mcontext.gregs[REG_TRAPNO] = (greg_t)f->trapno;
     uc->uc_mcontext.gregs[REG_ERR] = (greg_t)err;
